@@ -1,0 +1,1 @@
+"""Shipped configuration presets (YAML). ``default.yaml`` is the offline default."""

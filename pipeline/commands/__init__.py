@@ -1,0 +1,1 @@
+"""One module per CLI command; ``pipeline.cli`` registers them. Heavy imports stay inside functions."""

