@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from pipeline.splitting import SplitDocument
+from pipeline.splitting import Passage, SplitDocument
 
 
 @runtime_checkable
@@ -52,3 +52,48 @@ class Summariser(Protocol):
     model_id: str
 
     def summarise(self, documents: Sequence[SplitDocument]) -> list[Summary]: ...
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    """A retrieved passage and its fused retrieval score (higher is better)."""
+
+    passage: Passage
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an answer stands: a passage, its offsets in the original text, and the answer span in it.
+
+    ``answer_start``/``answer_end`` are offsets into the same original text (not into ``text``),
+    or ``None`` when the reader cannot point at a span (a generative reader's paraphrase).
+    """
+
+    passage: str
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float
+    answer_start: int | None = None
+    answer_end: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reader's answer: ``text`` is ``None`` when the documents do not say (abstention)."""
+
+    text: str | None
+    score: float
+    citations: tuple[Citation, ...]
+    model: str
+
+
+@runtime_checkable
+class Reader(Protocol):
+    """Reads the retrieved passages (best first) and answers, or abstains with ``text=None``."""
+
+    model_id: str
+
+    def read(self, question: str, passages: Sequence[ScoredPassage]) -> Answer: ...
