@@ -1,0 +1,248 @@
+"""Run suites with one or more configs; every finished item is appended to ``DIR/items/`` at once.
+
+Records are JSON lines, one file per (suite, config), flushed and fsynced after each item, so a killed
+run keeps what it did and a second run into the same DIR resumes (done ids are skipped). Each record
+holds everything scoring needs (prediction, references, evidence span, retrieved offsets, the numbers
+of the source), so ``rescore`` recomputes every metric without loading a model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from eval import metrics
+from eval.suites import QAItem, Suite, SummaryItem
+from pipeline.config import Config
+from pipeline.documents import Document
+from pipeline.errors import VidocError
+
+ITEMS_DIR = "items"
+MANIFEST = "manifest.json"
+
+
+class Answerer(Protocol):
+    """What the harness needs from the QA path (``pipeline.qa.QuestionAnswerer`` after ``add``)."""
+
+    def ask(self, question: str) -> Any: ...
+
+
+AnswererFactory = Callable[[Config, Sequence[Document]], Answerer]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A config as named on the command line (``label``) and as loaded."""
+
+    label: str
+    settings: Config
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", text).strip("_") or "config"
+
+
+def items_path(out: Path, suite: str, config: str) -> Path:
+    return out / ITEMS_DIR / f"{slug(suite)}--{slug(config)}.jsonl"
+
+
+def score_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The per-item scores of a saved record; a pure function of what the record holds."""
+    if record["kind"] == "summary":
+        return metrics.score_summary(record["prediction"], record["references"], record["source_numbers"])
+    span = tuple(record["evidence_span"]) if record.get("evidence_span") else None
+    retrieved = [(p["start"], p["end"]) for p in record.get("retrieved", [])]
+    return metrics.score_qa(
+        record["prediction"], record["references"], span, retrieved, record["source_numbers"]
+    )
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Records of one items file; a torn last line (a killed write) is ignored, any other is an error."""
+    if not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    records = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break
+            raise VidocError(
+                f"{path}:{number}: not a JSON record.", "Delete that line or the file."
+            ) from None
+    return records
+
+
+def _append(handle: Any, record: dict[str, Any]) -> None:
+    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _default_answerer(settings: Config, documents: Sequence[Document]) -> Answerer:
+    from pipeline.qa import QuestionAnswerer
+
+    answerer = QuestionAnswerer(settings)
+    answerer.add(list(documents))
+    return answerer
+
+
+def _citations(answer: Any) -> list[dict[str, Any]]:
+    return [
+        {"passage": c.passage, "text": c.text, "start": c.start, "end": c.end, "score": round(c.score, 4)}
+        for c in answer.citations
+    ]
+
+
+class SuiteRunner:
+    """Runs the items of suites for one config; models are built once and reused for every item."""
+
+    def __init__(
+        self, run: RunConfig, answerer_factory: AnswererFactory | None = None, summariser: Any = None
+    ) -> None:
+        self.run = run
+        self._answerer_factory = answerer_factory or _default_answerer
+        self._summariser = summariser
+        self._summaries: dict[str, tuple[str, float]] = {}
+        self._answerers: dict[str, Answerer] = {}
+
+    def _summarise(self, document: Document) -> tuple[str, float]:
+        if document.source not in self._summaries:
+            from pipeline.summarise import prepare
+
+            if self._summariser is None:
+                from models.factory import build_summariser
+
+                self._summariser = build_summariser(self.run.settings)
+            started = time.perf_counter()
+            (summary,) = self._summariser.summarise([prepare(document, self.run.settings)])
+            self._summaries[document.source] = (summary.text, time.perf_counter() - started)
+        return self._summaries[document.source]
+
+    def _answerer(self, document: Document) -> Answerer:
+        # One answerer per document: a question is asked of its own document only.
+        if document.source not in self._answerers:
+            self._answerers[document.source] = self._answerer_factory(self.run.settings, [document])
+        return self._answerers[document.source]
+
+    def record(self, suite: Suite, item: SummaryItem | QAItem) -> dict[str, Any]:
+        base = {"suite": suite.name, "config": self.run.label, "id": item.id, "kind": item.kind}
+        base["document"] = item.document.source
+        base["source_numbers"] = sorted(set(metrics.numbers_in(item.document.text)))
+        if isinstance(item, SummaryItem):
+            prediction, seconds = self._summarise(item.document)
+            record = {
+                **base,
+                "prediction": prediction,
+                "references": list(item.references),
+                "seconds": seconds,
+            }
+        else:
+            answerer = self._answerer(item.document)
+            started = time.perf_counter()
+            result = answerer.ask(item.question)
+            seconds = getattr(result, "seconds", None) or time.perf_counter() - started
+            record = {
+                **base,
+                "question": item.question,
+                "prediction": result.answer.text,
+                "references": list(item.answers),
+                "evidence": item.evidence,
+                "evidence_span": list(item.evidence_span) if item.evidence_span else None,
+                "retrieved": [
+                    {
+                        "passage": r.passage.id,
+                        "start": r.passage.start,
+                        "end": r.passage.end,
+                        "score": r.score,
+                    }
+                    for r in result.retrieved
+                ],
+                "citations": _citations(result.answer),
+                "seconds": seconds,
+            }
+        record["seconds"] = round(record["seconds"], 4)
+        record["scores"] = score_record(record)
+        return record
+
+
+def write_manifest(out: Path, suites: Iterable[str], configs: Iterable[str]) -> None:
+    from eval.report import write_atomic
+
+    manifest = {"suites": list(suites), "configs": list(configs)}
+    write_atomic(out / ITEMS_DIR / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+
+
+def run_suites(
+    suites: Sequence[Suite],
+    runs: Sequence[RunConfig],
+    out: Path,
+    *,
+    answerer_factory: AnswererFactory | None = None,
+    show_progress: bool = True,
+) -> dict[str, list[dict[str, Any]]]:
+    """Run every suite with every config; returns the records per config label (resumed ones included)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    (out / ITEMS_DIR).mkdir(parents=True, exist_ok=True)
+    write_manifest(out, [s.name for s in suites], [r.label for r in runs])
+    results: dict[str, list[dict[str, Any]]] = {}
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=not show_progress, transient=False) as progress:
+        for run in runs:
+            runner = SuiteRunner(run, answerer_factory)
+            records: list[dict[str, Any]] = []
+            for suite in suites:
+                path = items_path(out, suite.name, run.label)
+                done = {r["id"]: r for r in read_records(path) if r.get("config") == run.label}
+                task = progress.add_task(f"{suite.name} · {run.label}", total=len(suite.items))
+                if done:
+                    progress.console.print(f"resuming {path.name}: {len(done)} items already done")
+                with path.open("a", encoding="utf-8") as handle:
+                    for item in suite.items:
+                        if item.id in done:
+                            records.append(done[item.id])
+                        else:
+                            record = runner.record(suite, item)
+                            _append(handle, record)
+                            records.append(record)
+                        progress.advance(task)
+            results[run.label] = records
+    return results
+
+
+def rescore(out: Path) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
+    """Recompute every score of the saved records in ``out``; returns (suites, records per config)."""
+    folder = out / ITEMS_DIR
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if not files:
+        raise VidocError(
+            f"{out}: no saved predictions to rescore.", f"Expected {folder}/*.jsonl from `vidoc eval`."
+        )
+    manifest_path = folder / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    records = [record for path in files for record in read_records(path)]
+    suites = list(dict.fromkeys(manifest.get("suites", []) + [r["suite"] for r in records]))
+    configs = list(dict.fromkeys(manifest.get("configs", []) + [r["config"] for r in records]))
+    by_config: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
+    for record in sorted(records, key=lambda r: suites.index(r["suite"])):
+        try:
+            record["scores"] = score_record(record)
+        except (KeyError, TypeError) as error:
+            raise VidocError(
+                f"{out}: a saved record of {record.get('id')!r} cannot be scored ({error})."
+            ) from None
+        by_config[record["config"]].append(record)
+    return suites, {c: rs for c, rs in by_config.items() if rs}
