@@ -31,9 +31,59 @@ _ENTITY_QUESTION = re.compile(
 )
 # Words that only shape a question; they are not evidence that a sentence is about it.
 QUESTION_WORDS = frozenset(
-    "ai gì nào đâu bao nhiêu mấy khi giờ lúc thế sao như là có không được của và các những một trong"
-    " với cho thì đã sẽ đang này đó theo về ra vào tại ở hay hoặc bởi do nên mà để nhé ạ vậy"
-    " nơi điều việc cái".split()
+    [
+        "ai",
+        "gì",
+        "nào",
+        "đâu",
+        "bao",
+        "nhiêu",
+        "mấy",
+        "khi",
+        "giờ",
+        "lúc",
+        "thế",
+        "sao",
+        "như",
+        "là",
+        "có",
+        "không",
+        "được",
+        "của",
+        "và",
+        "các",
+        "những",
+        "một",
+        "trong",
+        "với",
+        "cho",
+        "thì",
+        "đã",
+        "sẽ",
+        "đang",
+        "này",
+        "đó",
+        "theo",
+        "về",
+        "ra",
+        "vào",
+        "tại",
+        "ở",
+        "hay",
+        "hoặc",
+        "bởi",
+        "do",
+        "nên",
+        "mà",
+        "để",
+        "nhé",
+        "ạ",
+        "vậy",
+        "nơi",
+        "điều",
+        "việc",
+        "cái",
+    ]
 )
 
 _PART_OF_DAY = r"(?:rạng sáng|sáng|trưa|chiều|tối|đêm)"

@@ -11,6 +11,7 @@ Offsets are found in the normalised passage and mapped back to the original text
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ def _parse(question: str) -> _Question:
     syllables = [s.lower() for s in SYLLABLE.findall(norm)]
     content = frozenset(s for s in syllables if s not in QUESTION_WORDS)
     bigrams = frozenset(
-        (a, b) for a, b in zip(syllables, syllables[1:]) if not (a in QUESTION_WORDS and b in QUESTION_WORDS)
+        (a, b) for a, b in itertools.pairwise(syllables) if not (a in QUESTION_WORDS and b in QUESTION_WORDS)
     )
     wh = next((i for i, s in enumerate(syllables) if s in _WH_WORDS), len(syllables))
     after_wh = frozenset(s for s in syllables[wh + 1 :] if s in content) - frozenset(syllables[:wh])
@@ -75,7 +76,7 @@ def _coverage(question: _Question, syllables: list[str]) -> float:
     unigram = len(question.content & present) / len(question.content)
     if not question.bigrams:
         return unigram
-    pairs = set(zip(syllables, syllables[1:]))
+    pairs = set(itertools.pairwise(syllables))
     return 0.65 * unigram + 0.35 * len(question.bigrams & pairs) / len(question.bigrams)
 
 
@@ -201,7 +202,7 @@ def _phrase_spans(
         if matched[i] or first.pos in _FUNCTION_POS:
             continue
         for j in range(i, min(len(tokens), i + MAX_PHRASE_TOKENS)):
-            if matched[j] or tokens[j].pos == "CH" and sentence[tokens[j].start] in ";:":
+            if matched[j] or (tokens[j].pos == "CH" and sentence[tokens[j].start] in ";:"):
                 break
             last = tokens[j]
             if last.pos in _FUNCTION_POS:

@@ -111,6 +111,7 @@ def _show(console, result) -> None:
             ("”", "dim"),
         )
         console.print(quote)
-    footer = f"  {cited.source} · {cited.passage} · {cited.start}–{cited.end} · {answer.model} · {result.seconds:.2f} s"
+    where = f"{cited.source} · {cited.passage} · {cited.start}–{cited.end}"
+    footer = f"  {where} · {answer.model} · {result.seconds:.2f} s"
     console.print(Text(footer, style="dim"))
     console.print()
