@@ -89,12 +89,22 @@ def _append(handle: Any, record: dict[str, Any]) -> None:
     os.fsync(handle.fileno())
 
 
-def _default_answerer(settings: Config, documents: Sequence[Document]) -> Answerer:
-    from pipeline.qa import QuestionAnswerer
+class SharedModelsAnswerers:
+    """Builds one ``QuestionAnswerer`` per document, all sharing one embedder and one reader per config."""
 
-    answerer = QuestionAnswerer(settings)
-    answerer.add(list(documents))
-    return answerer
+    def __init__(self) -> None:
+        self._models: dict[int, tuple[Any, Any]] = {}
+
+    def __call__(self, settings: Config, documents: Sequence[Document]) -> Answerer:
+        from models.factory import build_embedder, build_reader
+        from pipeline.qa import QuestionAnswerer
+
+        if id(settings) not in self._models:
+            self._models[id(settings)] = (build_embedder(settings), build_reader(settings))
+        embedder, reader = self._models[id(settings)]
+        answerer = QuestionAnswerer(settings, embedder=embedder, reader=reader)
+        answerer.add(list(documents))
+        return answerer
 
 
 def _citations(answer: Any) -> list[dict[str, Any]]:
@@ -111,7 +121,7 @@ class SuiteRunner:
         self, run: RunConfig, answerer_factory: AnswererFactory | None = None, summariser: Any = None
     ) -> None:
         self.run = run
-        self._answerer_factory = answerer_factory or _default_answerer
+        self._answerer_factory = answerer_factory or SharedModelsAnswerers()
         self._summariser = summariser
         self._summaries: dict[str, tuple[str, float]] = {}
         self._answerers: dict[str, Answerer] = {}
