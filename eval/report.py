@@ -190,7 +190,9 @@ th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .legend span{display:inline-block;margin-right:14px}.swatch{display:inline-block;width:12px;height:12px;
 margin-right:4px;vertical-align:middle}.miss{background:#fde2e2}.ok{background:#e6f4e6}
 .abstain{color:#666;font-style:italic}.refs li{margin:0 0 2px 0}.refs{margin:0;padding-left:16px}
-.items td{max-width:420px}.scores{white-space:nowrap;font-size:12px;color:#333}
+.items{table-layout:fixed;width:100%}.items td{overflow-wrap:anywhere}
+.items col.id{width:110px}.items col.q{width:18%}.items col.r{width:24%}
+.scores{font-size:12px;color:#333}
 """
 
 
@@ -284,8 +286,11 @@ def _items_html(runs: Sequence[dict[str, Any]], suite: str) -> str:
         cells = "".join(_prediction_cell(table.get(item_id)) for table in by_config)
         rows.append(f"<tr><td>{_e(item_id)}</td><td>{asked}</td><td>{references}</td>{cells}</tr>")
     return (
-        f'<table class="items"><tr><th>id</th><th>question</th><th>references</th>{head}</tr>'
-        f"{''.join(rows)}</table>"
+        '<table class="items"><colgroup><col class="id"><col class="q"><col class="r">'
+        + "<col>" * len(runs)
+        + "</colgroup>"
+        + f"<tr><th>id</th><th>question</th><th>references</th>{head}</tr>"
+        + f"{''.join(rows)}</table>"
     )
 
 
@@ -306,9 +311,9 @@ def render_html(runs: Sequence[dict[str, Any]]) -> str:
         "Red cells: a question not answered exactly, or a number the source does not contain.</p>",
         f'<p class="legend">{legend}</p>',
         f'<div class="charts">{charts}</div>',
-        "<h2>All suites</h2>",
-        _metrics_html([run["metrics"] for run in runs], configs),
     ]
+    if len(suites) > 1:
+        body += ["<h2>All suites</h2>", _metrics_html([run["metrics"] for run in runs], configs)]
     for suite in suites:
         body += [
             f"<h2>{_e(suite)}</h2>",
