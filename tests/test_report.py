@@ -164,3 +164,27 @@ def test_rescore_recomputes_from_saved_predictions_and_ignores_a_torn_last_line(
     rescored = {r["id"]: r["scores"] for r in by_config["default"]}
     assert set(rescored) == {"q1", "q2", "q3"}
     assert rescored["q1"]["em"] == 0.0 and rescored["q2"]["em"] == 1.0
+
+
+def test_two_configs_run_side_by_side_into_one_report(tmp_path: Path) -> None:
+    base = load_config(None)
+    strict = base.model_copy(update={"name": "strict"})
+    runs = [harness.RunConfig("default", base), harness.RunConfig("strict", strict)]
+    by_config = {
+        "default": {"Dân số?": "20.585", "Ngày họp?": "4/7/2017", "Ai họp?": None},
+        "strict": {"Dân số?": None, "Ngày họp?": None, "Ai họp?": None},
+    }
+
+    def factory(settings, documents):
+        return _FakeAnswerer(by_config[settings.name if settings.name == "strict" else "default"], None, [])
+
+    records = harness.run_suites([_suite()], runs, tmp_path, answerer_factory=factory, show_progress=False)
+    built = [report.build_run(label, ["mini"], rs) for label, rs in records.items()]
+    paths = report.write_reports(tmp_path, built)
+    saved = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert [(r["config"], r["metrics"]["em"]) for r in saved["runs"]] == [("default", 1.0), ("strict", 1 / 3)]
+    assert "| em | 100.00 | 33.33 |" in paths["md"].read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "items").glob("*.jsonl")) == [
+        "mini--default.jsonl",
+        "mini--strict.jsonl",
+    ]
