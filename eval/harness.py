@@ -148,7 +148,7 @@ class SuiteRunner:
     def record(self, suite: Suite, item: SummaryItem | QAItem) -> dict[str, Any]:
         base = {"suite": suite.name, "config": self.run.label, "id": item.id, "kind": item.kind}
         base["document"] = item.document.source
-        base["source_numbers"] = sorted(set(metrics.numbers_in(item.document.text)))
+        base["source_numbers"] = metrics.source_numbers(item.document.text)
         if isinstance(item, SummaryItem):
             prediction, seconds = self._summarise(item.document)
             record = {

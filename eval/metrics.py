@@ -136,6 +136,16 @@ def numbers_in(text: str) -> list[str]:
     return _NUMBER.findall(normalize(text))
 
 
+def source_numbers(text: str) -> list[str]:
+    """Numbers a prediction may quote from ``text``: each number as written, plus the parts of ranges
+    and dates ("2025-2026" supports 2026, "4/7/2017" supports 2017); never a piece of 20.585 or 3,5."""
+    found: set[str] = set()
+    for number in numbers_in(text):
+        found.add(number)
+        found.update(part for part in re.split(r"[-/:]", number) if part)
+    return sorted(found)
+
+
 def unsupported_numbers(prediction: str, source_numbers: Iterable[str]) -> list[str]:
     """Numbers in the prediction that do not occur (as written) anywhere in the source."""
     known = set(source_numbers)

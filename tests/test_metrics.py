@@ -125,6 +125,11 @@ def test_number_faithfulness() -> None:
     assert source == ["2017", "20.585", "4/7/2017"]
     assert metrics.unsupported_numbers("Có 20.585 người, ngày 4/7/2017, năm 2018.", source) == ["2018"]
     assert metrics.unsupported_numbers("có 20 người", source) == ["20"]
+    # parts of ranges and dates occur in the source; pieces of 20.585 do not
+    supported = metrics.source_numbers("Năm học 2025-2026, ngày 4/7/2017, có 20.585 người.")
+    assert supported == ["20.585", "2017", "2025", "2025-2026", "2026", "4", "4/7/2017", "7"]
+    assert metrics.unsupported_numbers("2026 và 2017", supported) == []
+    assert metrics.unsupported_numbers("20 và 585", supported) == ["20", "585"]
 
 
 def test_aggregate_hand_computed() -> None:
