@@ -200,6 +200,11 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _short(name: str, value: float) -> str:
+    """A bar's label: one decimal, so labels of neighbouring bars do not run into each other."""
+    return f"{value:.2f}" if name in TIME_METRICS else f"{100 * value:.1f}"
+
+
 def _chart(name: str, groups: Sequence[str], runs: Sequence[dict[str, Any]]) -> str:
     """An inline SVG bar chart of one metric: a group of bars per suite, one bar per config."""
     values = [
@@ -209,7 +214,7 @@ def _chart(name: str, groups: Sequence[str], runs: Sequence[dict[str, Any]]) -> 
     is_time = name in TIME_METRICS
     top = max((v for row in values for v in row if v is not None), default=0.0) if is_time else 1.0
     top = top or 1.0
-    bar, gap, height, label_h = 18, 10, 120, 34
+    bar, gap, height, label_h = (18 if len(runs) == 1 else 28), 10, 120, 34
     group_w = max(len(runs) * bar, 72)  # wide enough for the suite's name under it
     width = max(170, len(groups) * (group_w + gap) + gap)  # and for the title
     parts = [
@@ -235,7 +240,7 @@ def _chart(name: str, groups: Sequence[str], runs: Sequence[dict[str, Any]]) -> 
             )
             parts.append(
                 f'<text x="{x + (bar - 2) / 2}" y="{base - h - 2:.1f}" font-size="8" text-anchor="middle">'
-                f"{_e(label.replace(' s', ''))}</text>"
+                f"{_e(_short(name, value))}</text>"
             )
         middle = gap + g * (group_w + gap) + group_w / 2
         parts.append(
