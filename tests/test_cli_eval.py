@@ -202,3 +202,19 @@ def test_an_absent_benchmark_is_skipped_cleanly(tmp_path: Path, monkeypatch: pyt
     result = run_cli("eval", "viquad2", "--out", str(tmp_path / "out"))
     assert result.returncode == 0 and "skipping viquad2" in result.stderr
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_the_offline_eval_never_imports_torch(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom pipeline.cli import main\n"
+        f"try:\n    main(['eval', 'seed', '--limit', '3', '--out', {str(tmp_path)!r}, '--no-progress'])\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "heavy = ('torch', 'transformers', 'sentence_transformers')\n"
+        "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert "heavy: []" in result.stdout
