@@ -86,7 +86,9 @@ def test_pdf_text_is_extracted(tmp_path: Path) -> None:
         ("empty.html", b"<html><body><script>x</script></body></html>", "no text"),
     ],
 )
-def test_bad_files_name_the_file_and_the_problem(tmp_path: Path, name: str, data: bytes, message: str) -> None:
+def test_bad_files_name_the_file_and_the_problem(
+    tmp_path: Path, name: str, data: bytes, message: str
+) -> None:
     path = _write(tmp_path / name, data)
     with pytest.raises(VidocError) as error:
         load_document(path)
