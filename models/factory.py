@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.errors import VidocError
-from pipeline.protocols import Embedder, Summariser
+from pipeline.protocols import Embedder, Reader, Summariser
 
 
 def check_local_model(section: str, model: str | None) -> None:
@@ -44,3 +44,19 @@ def build_summariser(config: Config, embedder: Embedder | None = None) -> Summar
     from models.vit5_summariser import ViT5Summariser
 
     return ViT5Summariser(settings)
+
+
+def build_reader(config: Config) -> Reader:
+    settings = config.reader
+    check_local_model("reader", settings.model)
+    if settings.kind == "extractive":
+        from models.extractive_reader import ExtractiveReader
+
+        return ExtractiveReader(settings)
+    if settings.kind == "phobert":
+        from models.phobert_reader import PhoBERTReader
+
+        return PhoBERTReader(settings)
+    from models.vit5_reader import ViT5Reader
+
+    return ViT5Reader(settings)

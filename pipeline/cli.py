@@ -11,6 +11,7 @@ import sys
 import typer
 
 from pipeline import __version__
+from pipeline.commands.ask import ask_command
 from pipeline.commands.summarize import summarize_command
 from pipeline.errors import VidocError
 
@@ -41,6 +42,7 @@ def _root(
 
 
 app.command("summarize")(summarize_command)
+app.command("ask")(ask_command)
 
 
 def _fail(message: str, code: int) -> None:

@@ -1,0 +1,295 @@
+"""The offline default reader: answer-type-aware span extraction from the retrieved passages.
+
+For each sentence of the best passages it measures how much of the question the sentence (and its
+passage) says, finds the spans of the type the question asks for (a number with its unit, a date, a
+name, a place, or for "gì/nào" questions the phrase between the question's words), and scores each span
+by that overlap, its closeness to the matched question words and the passage's retrieval rank. The best
+span wins if its sentence says enough of the question (``reader.threshold``); otherwise the reader
+abstains, since a span of the right type in an unrelated sentence is a confident wrong answer.
+Offsets are found in the normalised passage and mapped back to the original text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from models.answer_types import (
+    QUESTION_WORDS,
+    SYLLABLE,
+    AnswerType,
+    Token,
+    answer_type,
+    counted_unit,
+    date_spans,
+    name_spans,
+    number_spans,
+    tagged_tokens,
+)
+from pipeline.config import ReaderConfig
+from pipeline.protocols import Answer, Citation, ScoredPassage
+from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
+
+# Calibrated on the seed suite's unanswerable questions (docs/qa.md): the least overlap between a
+# question and the sentence its answer comes from that still counts as the document saying it.
+DEFAULT_THRESHOLD = 0.5
+PASSAGES_READ = 3
+MAX_PHRASE_TOKENS = 12
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
+_QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
+_PLACE_BEFORE = re.compile(
+    r"\b(?:tại|ở|trên|đến|từ)\s+(?:(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường|thủ đô|nước)\s+)?$",
+    re.IGNORECASE,
+)
+_FUNCTION_POS = frozenset({"E", "C", "CC", "CH", "T", "R", "L", "P"})
+_WH_WORDS = frozenset({"gì", "nào", "sao", "đâu", "ai", "bao", "mấy"})
+
+
+@dataclass(frozen=True)
+class _Question:
+    text: str
+    kind: AnswerType
+    content: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+    syllables: frozenset[str]
+    unit: tuple[str, ...]
+    after_wh: frozenset[str]  # content syllables after the question word: they follow a phrase answer
+
+
+def _parse(question: str) -> _Question:
+    norm = normalize(question).strip()
+    syllables = [s.lower() for s in SYLLABLE.findall(norm)]
+    content = frozenset(s for s in syllables if s not in QUESTION_WORDS)
+    bigrams = frozenset(
+        (a, b) for a, b in itertools.pairwise(syllables) if not (a in QUESTION_WORDS and b in QUESTION_WORDS)
+    )
+    wh = next((i for i, s in enumerate(syllables) if s in _WH_WORDS), len(syllables))
+    after_wh = frozenset(s for s in syllables[wh + 1 :] if s in content) - frozenset(syllables[:wh])
+    kind = answer_type(norm)
+    unit = tuple(counted_unit(norm)) if kind == "number" else ()
+    return _Question(norm, kind, content, bigrams, frozenset(syllables), unit, after_wh)
+
+
+def _coverage(question: _Question, syllables: list[str]) -> float:
+    """How much of the question a piece of text says: content syllables and syllable pairs found."""
+    if not question.content:
+        return 0.0
+    present = set(syllables)
+    unigram = len(question.content & present) / len(question.content)
+    if not question.bigrams:
+        return unigram
+    pairs = set(itertools.pairwise(syllables))
+    return 0.65 * unigram + 0.35 * len(question.bigrams & pairs) / len(question.bigrams)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    rank: int
+    scored: ScoredPassage
+    mapped: NormalizedText
+    start: int  # in mapped.text
+    text: str  # normalised sentence
+    overlap: float
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    sentence: _Sentence
+    start: int  # in the normalised sentence
+    end: int
+    score: float
+
+
+def _sentences(question: _Question, rank: int, scored: ScoredPassage) -> list[_Sentence]:
+    mapped = normalize_with_offsets(scored.passage.text)
+    passage_cover = _coverage(question, [s.lower() for s in SYLLABLE.findall(mapped.text)])
+    sentences: list[_Sentence] = []
+    cursor = 0
+    for boundary in [*_SENTENCE_END.finditer(mapped.text), None]:
+        end = boundary.start() if boundary else len(mapped.text)
+        text = mapped.text[cursor:end]
+        if text.strip():
+            cover = _coverage(question, [s.lower() for s in SYLLABLE.findall(text)])
+            sentences.append(
+                _Sentence(rank, scored, mapped, cursor, text, 0.75 * cover + 0.25 * passage_cover)
+            )
+        cursor = boundary.end() if boundary else len(mapped.text)
+    return sentences
+
+
+def _closeness(question: _Question, span: tuple[int, int], sentence: str, directional: bool) -> float:
+    """Share of the question's words found near the span, each counted by its distance in syllables.
+
+    A date between "Chỉ thị số 15-CT/TU" and the next clause is closer to a question about that
+    directive than a date further along the same sentence. A phrase answer (``directional``) sits where
+    the question word sits: the question's words before "gì" come before it, those after it follow it.
+    """
+    if not question.content:
+        return 0.0
+    nearest: dict[str, int] = {}
+    for match in SYLLABLE.finditer(sentence):
+        syllable = match.group().lower()
+        if syllable not in question.content:
+            continue
+        if match.end() <= span[0]:
+            gap = len(SYLLABLE.findall(sentence[match.end() : span[0]]))
+            wrong_side = directional and syllable in question.after_wh
+        elif match.start() >= span[1]:
+            gap = len(SYLLABLE.findall(sentence[span[1] : match.start()]))
+            wrong_side = directional and syllable not in question.after_wh
+        else:
+            gap, wrong_side = 0, False
+        weight = (0.25 if wrong_side else 1.0) / (1.0 + gap / 4.0)
+        nearest[syllable] = max(weight, nearest.get(syllable, 0.0))
+    return sum(nearest.values()) / len(question.content)
+
+
+def _in_question(question: _Question, text: str) -> bool:
+    syllables = [s.lower() for s in SYLLABLE.findall(text)]
+    return bool(syllables) and all(s in question.syllables for s in syllables)
+
+
+def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, float]]:
+    """Spans of the asked-for type with a bonus each (unit found, named entity of the right kind)."""
+    if question.kind == "number":
+        return _number_spans(question, sentence)
+    if question.kind == "date":
+        return [(start, end, 0.0) for start, end in date_spans(sentence)]
+    tokens = tagged_tokens(sentence)
+    if not tokens:
+        return []
+    if question.kind in ("entity", "place"):
+        wanted = frozenset({"PER", "ORG"}) if question.kind == "entity" else frozenset({"LOC"})
+        spans = []
+        for start, end in name_spans(sentence, tokens, wanted):
+            prepositioned = question.kind == "place" and _PLACE_BEFORE.search(
+                sentence[max(0, start - 30) : start]
+            )
+            spans.append((start, end, 0.3 if prepositioned else 0.0))
+        # "Quận ủy biểu dương những ai?" → "các tập thể": a plain phrase, trusted less than a name.
+        return spans + [(s, e, bonus - 0.2) for s, e, bonus in _phrase_spans(question, sentence, tokens)]
+    return _phrase_spans(question, sentence, tokens) + _quoted_spans(sentence)
+
+
+def _number_spans(question: _Question, sentence: str) -> list[tuple[int, int, float]]:
+    """Numbers; when the question counts something ("bao nhiêu đảng viên"), only those followed by it."""
+    spans = []
+    for start, end in number_spans(sentence, list(question.unit)):
+        if not question.unit:
+            spans.append((start, end, 0.0))
+            continue
+        found = len(SYLLABLE.findall(sentence[start:end])) - 1
+        percent = "%" in sentence[start:end] and question.unit[:2] == ("phần", "trăm")
+        if found > 0 or percent:
+            spans.append((start, end, 0.35 * (1.0 if percent else found / len(question.unit))))
+    return spans
+
+
+def _quoted_spans(sentence: str) -> list[tuple[int, int, float]]:
+    """Text in quotation marks: titles of resolutions, programmes, campaigns."""
+    return [(m.start(1), m.end(1), 0.05) for m in _QUOTED.finditer(sentence)]
+
+
+def _phrase_end_bonus(question: _Question, sentence: str, follower: Token | None) -> float:
+    """A phrase answer runs to the end of its clause, or up to the question's words that follow it."""
+    if follower is None:
+        return 0.15
+    word = sentence[follower.start : follower.end]
+    if follower.pos == "CH":
+        return 0.15 if word in ".;:!?…" else 0.05
+    if any(s.lower() in question.after_wh for s in SYLLABLE.findall(word)):
+        return 0.15
+    return -0.1
+
+
+def _phrase_spans(
+    question: _Question, sentence: str, tokens: tuple[Token, ...]
+) -> list[tuple[int, int, float]]:
+    """Token runs that hold no question word, bounded like a phrase (chunk starts and ends)."""
+
+    def is_matched(token: Token) -> bool:
+        syllables = [s.lower() for s in SYLLABLE.findall(sentence[token.start : token.end])]
+        return bool(syllables) and all(s in question.content for s in syllables)
+
+    matched = [is_matched(token) for token in tokens]
+    spans: list[tuple[int, int, float]] = []
+    for i, first in enumerate(tokens):
+        if matched[i] or first.pos in _FUNCTION_POS:
+            continue
+        for j in range(i, min(len(tokens), i + MAX_PHRASE_TOKENS)):
+            if matched[j] or (tokens[j].pos == "CH" and sentence[tokens[j].start] in ";:"):
+                break
+            last = tokens[j]
+            if last.pos in _FUNCTION_POS:
+                continue
+            follower = tokens[j + 1] if j + 1 < len(tokens) else None
+            spans.append(
+                (first.start, last.end, _phrase_end_bonus(question, sentence, follower) - 0.01 * (j - i + 1))
+            )
+    return spans
+
+
+def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
+    retrieval = 1.0 / (1.0 + sentence.rank)
+    found = []
+    for start, end, bonus in _typed_spans(question, sentence.text):
+        if _in_question(question, sentence.text[start:end]):
+            continue
+        closeness = _closeness(question, (start, end), sentence.text, question.kind == "phrase")
+        score = sentence.overlap + 0.3 * closeness + 0.1 * retrieval + bonus
+        found.append(_Candidate(sentence, start, end, score))
+    return found
+
+
+class ExtractiveReader:
+    """Answers with a span of the retrieved text, or abstains; no model weights, no torch."""
+
+    model_id = "extractive-reader"
+
+    def __init__(self, settings: ReaderConfig | None = None, passages_read: int = PASSAGES_READ) -> None:
+        self.settings = settings or ReaderConfig()
+        threshold = self.settings.threshold
+        self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        self.passages_read = passages_read
+
+    def best_candidate(self, question: str, passages: Sequence[ScoredPassage]) -> _Candidate | None:
+        """The best-scoring span before the abstention check (for calibration and the eval harness)."""
+        parsed = _parse(question)
+        best: _Candidate | None = None
+        for rank, scored in enumerate(passages[: self.passages_read]):
+            for sentence in _sentences(parsed, rank, scored):
+                for candidate in _candidates(parsed, sentence):
+                    if best is None or candidate.score > best.score:
+                        best = candidate
+        return best
+
+    def read(self, question: str, passages: Sequence[ScoredPassage]) -> Answer:
+        best = self.best_candidate(question, passages)
+        if best is None or best.sentence.overlap < self.threshold:
+            score = 0.0 if best is None else best.score
+            return Answer(None, round(score, 4), (), self.model_id)
+        sentence = best.sentence
+        passage = sentence.scored.passage
+        local_start, local_end = sentence.mapped.to_original(
+            sentence.start + best.start, sentence.start + best.end
+        )
+        start, end = passage.start + local_start, passage.start + local_end
+        answer_text = passage.text[local_start:local_end]
+        cited = Citation(
+            passage.id,
+            passage.source,
+            passage.text,
+            passage.start,
+            passage.end,
+            sentence.scored.score,
+            start,
+            end,
+        )
+        others = tuple(
+            Citation(p.passage.id, p.passage.source, p.passage.text, p.passage.start, p.passage.end, p.score)
+            for p in passages[: self.passages_read]
+            if p.passage is not passage
+        )
+        return Answer(answer_text, round(best.score, 4), (cited, *others), self.model_id)

@@ -1,0 +1,117 @@
+"""``vidoc ask PATH... [QUESTION...]``: answer questions from documents, with the passage each answer cites.
+
+Documents and questions are both positional, so the leading arguments that name existing files or
+folders are the documents and everything after the first one that does not is a question. Put ``--``
+before the questions if a question could be mistaken for a path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import typer
+
+from pipeline.errors import VidocError
+
+CONFIG_HELP = "Preset name (configs/NAME.yaml) or a YAML file merged over the default."
+ABSTENTION = "Tài liệu không đề cập thông tin này."
+
+
+def split_arguments(arguments: list[str]) -> tuple[list[str], list[str]]:
+    """Leading existing paths are documents; the rest (or everything after ``--``) are questions."""
+    paths: list[str] = []
+    for position, argument in enumerate(arguments):
+        if argument and Path(argument).exists():
+            paths.append(argument)
+            continue
+        return paths, arguments[position:]
+    return paths, []
+
+
+def ask_command(
+    arguments: list[str] = typer.Argument(
+        ...,
+        metavar="PATH... [QUESTION...]",
+        help="Documents or folders first (they must exist), then questions. Use -- before the questions "
+        "if one could be mistaken for a path.",
+    ),
+    questions_file: Path | None = typer.Option(
+        None, "--questions", "-q", help="A .txt file (one question a line) or .jsonl with a 'question' field."
+    ),
+    top_k: int | None = typer.Option(None, "--top-k", "-k", min=1, help="Passages to retrieve per question."),
+    config: str | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per question, one per line."),
+) -> None:
+    """Answer questions about documents; each answer cites the passage it comes from."""
+    from pipeline.config import load_config
+    from pipeline.documents import document_paths, load_document
+    from pipeline.qa import QuestionAnswerer
+    from pipeline.question_files import read_questions
+
+    paths, questions = split_arguments(arguments)
+    if not paths:
+        raise VidocError(
+            f"{arguments[0]}: no such file or folder.",
+            "Usage: vidoc ask PATH... [QUESTION...] [--questions FILE]",
+        )
+    if questions_file is not None:
+        questions += read_questions(questions_file)
+    if not questions:
+        raise VidocError(
+            "no question to answer.", "Give questions after the documents or use --questions FILE."
+        )
+    for number, question in enumerate(questions, 1):
+        if not question.strip():
+            raise VidocError(f"question {number} is empty (only whitespace).", "Ask a question in words.")
+    settings = load_config(config)
+    documents = [load_document(path) for path in document_paths(paths)]  # fail before any model loads
+    answerer = QuestionAnswerer(settings)
+    answerer.add(documents)
+    console = None
+    if not as_json:
+        from rich.console import Console
+
+        console = Console()
+    for question in questions:
+        result = answerer.ask(question, top_k)
+        if console is None:
+            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        else:
+            _show(console, result)
+
+
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence of ``text`` holding ``[start, end)`` (offsets local to ``text``)."""
+    left = max((m.end() for m in re.finditer(r"[.!?…]\s+|\n", text[:start])), default=0)
+    after = re.search(r"[.!?…](?=\s|$)|\n", text[end:])
+    return left, end + after.end() if after else len(text)
+
+
+def _show(console, result) -> None:
+    from rich.text import Text
+
+    console.print(Text("❓ " + result.question, style="cyan"))
+    answer = result.answer
+    if answer.text is None:
+        console.print(Text(ABSTENTION, style="bold yellow"))
+        console.print()
+        return
+    console.print(Text.assemble(("→ ", ""), (answer.text, "bold")))
+    cited = answer.citations[0]
+    if cited.answer_start is not None:
+        local_start, local_end = cited.answer_start - cited.start, cited.answer_end - cited.start
+        left, right = _sentence_around(cited.text, local_start, local_end)
+        quote = Text.assemble(
+            ("  “", "dim"),
+            cited.text[left:local_start],
+            (cited.text[local_start:local_end], "bold reverse"),
+            cited.text[local_end:right],
+            ("”", "dim"),
+        )
+        console.print(quote)
+    where = f"{cited.source} · {cited.passage} · {cited.start}–{cited.end}"
+    footer = f"  {where} · {answer.model} · {result.seconds:.2f} s"
+    console.print(Text(footer, style="dim"))
+    console.print()

@@ -1,0 +1,173 @@
+"""The searchable index: every passage of one or more documents, its dense vector and its BM25 tokens.
+
+Embedding is the slow part, so each document's vectors and tokens are cached on disk under
+``cache_dir("index")``, keyed by what they depend on: the document text, the embedder's model id, the
+splitter settings, the BM25 token kind and a format version. Vectors are stored as ``.npy`` and tokens
+as JSON (no pickle), each written to a temporary file and renamed, so an interrupted write leaves no
+half file. BM25 itself is rebuilt from the cached tokens: that takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from pipeline import lexical
+from pipeline.appdirs import cache_dir
+from pipeline.config import Config
+from pipeline.protocols import Embedder
+from pipeline.splitting import Passage, SplitDocument
+
+FORMAT_VERSION = 1
+
+
+def cache_key(document: SplitDocument, config: Config, embedder: Embedder) -> str:
+    """A hash of everything a document's cached vectors and tokens depend on."""
+    recipe = {
+        "format": FORMAT_VERSION,
+        "text": hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
+        "model": embedder.model_id,
+        "splitter": config.splitter.model_dump(),
+        "tokens": config.retriever.bm25_tokens,
+    }
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode("utf-8")).hexdigest()[:32]
+
+
+def _write_atomically(path: Path, write) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    """One document's part of the index: its passages' vectors and BM25 tokens, in passage order."""
+
+    vectors: np.ndarray
+    tokens: list[list[str]]
+
+
+class IndexCache:
+    """Per-document entries on disk: ``KEY.npy`` (vectors) and ``KEY.json`` (tokens), JSON written last."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or cache_dir("index")
+
+    def load(self, key: str, passages: int) -> DocumentEntry | None:
+        meta_path, vectors_path = self.directory / f"{key}.json", self.directory / f"{key}.npy"
+        if not (meta_path.is_file() and vectors_path.is_file()):
+            return None
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            vectors = np.load(vectors_path, allow_pickle=False)
+        except (OSError, ValueError):
+            return None  # a damaged entry is rebuilt, not trusted
+        tokens = meta.get("tokens")
+        if meta.get("format") != FORMAT_VERSION or not isinstance(tokens, list) or len(tokens) != passages:
+            return None
+        if vectors.ndim != 2 or vectors.shape[0] != passages:
+            return None
+        return DocumentEntry(vectors.astype(np.float32, copy=False), tokens)
+
+    def save(self, key: str, entry: DocumentEntry) -> None:
+        meta = json.dumps({"format": FORMAT_VERSION, "tokens": entry.tokens}, ensure_ascii=False)
+        _write_atomically(
+            self.directory / f"{key}.npy", lambda s: np.save(s, entry.vectors, allow_pickle=False)
+        )
+        _write_atomically(self.directory / f"{key}.json", lambda s: s.write(meta.encode("utf-8")))
+
+
+def _embed(embedder: Embedder, passages: Sequence[Passage], batch_size: int) -> np.ndarray:
+    texts = [passage.norm for passage in passages]
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    batches = [embedder.embed_passages(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+    return np.asarray(np.concatenate(batches), dtype=np.float32)
+
+
+class Index:
+    """Passages of several documents in document order, with dense vectors and a BM25 index.
+
+    ``passages[i]``, ``vectors[i]`` and ``tokens[i]`` describe the same passage; the position ``i`` is
+    the deterministic tie-break everywhere (earlier document, then earlier passage, wins).
+    """
+
+    def __init__(
+        self,
+        documents: Sequence[SplitDocument],
+        vectors: np.ndarray,
+        tokens: list[list[str]],
+        token_kind: lexical.TokenKind,
+    ) -> None:
+        self.documents = tuple(documents)
+        self.passages: tuple[Passage, ...] = tuple(p for d in self.documents for p in d.passages)
+        if len(self.passages) != len(vectors) or len(self.passages) != len(tokens):
+            raise ValueError("passages, vectors and tokens must line up")
+        self.vectors = vectors
+        self.tokens = tokens
+        self.token_kind = token_kind
+
+    @classmethod
+    def build(
+        cls,
+        documents: Sequence[SplitDocument],
+        embedder: Embedder,
+        config: Config,
+        cache: IndexCache | None = None,
+        use_cache: bool = True,
+    ) -> Index:
+        """Index ``documents``, reading and filling the on-disk cache unless ``use_cache`` is off."""
+        cache = (cache or IndexCache()) if use_cache else None
+        kind = config.retriever.bm25_tokens
+        all_vectors: list[np.ndarray] = []
+        all_tokens: list[list[str]] = []
+        for document in documents:
+            key = cache_key(document, config, embedder)
+            entry = cache.load(key, len(document.passages)) if cache else None
+            if entry is None:
+                entry = DocumentEntry(
+                    _embed(embedder, document.passages, config.embedder.batch_size),
+                    [lexical.tokens(p.text, kind) for p in document.passages],
+                )
+                if cache and document.passages:
+                    cache.save(key, entry)
+            if len(document.passages):
+                all_vectors.append(entry.vectors)
+            all_tokens.extend(entry.tokens)
+        vectors = np.concatenate(all_vectors) if all_vectors else np.zeros((0, 0), dtype=np.float32)
+        return cls(documents, vectors, all_tokens, kind)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    @cached_property
+    def bm25(self):
+        """A bm25s index over the passages' tokens (built on first lexical search)."""
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG to stderr
+        model = bm25s.BM25()
+        # An empty token list would leave a passage out of bm25s's corpus and shift positions.
+        model.index([tokens or [""] for tokens in self.tokens], show_progress=False)
+        return model
+
+    def bm25_scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every passage for the query tokens (zeros when none are in the vocabulary)."""
+        known = [token for token in query_tokens if token in self.bm25.vocab_dict and token]
+        if not known or not len(self):
+            return np.zeros(len(self), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)

@@ -1,0 +1,99 @@
+"""Questions in, cited answers out: documents are indexed once, then each question is retrieved and read.
+
+``QuestionAnswerer`` is what ``vidoc ask``, the REPL and the eval harness share: models and the index
+load once, and ``ask`` returns the answer with the full top-k it was read from (for recall@k).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.cleaning import clean
+from pipeline.config import Config
+from pipeline.documents import Document
+from pipeline.errors import VidocError
+from pipeline.index import Index
+from pipeline.protocols import Answer, Embedder, Reader, ScoredPassage
+from pipeline.retrieval import Retriever
+from pipeline.splitting import SplitDocument, split
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """One question's answer, the passages retrieved for it (rank order) and the time it took."""
+
+    question: str
+    answer: Answer
+    retrieved: list[ScoredPassage]
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``vidoc ask --json`` line (DESIGN.md), with each citation's source and answer offsets."""
+        citations = []
+        for citation in self.answer.citations:
+            record: dict[str, Any] = {
+                "passage": citation.passage,
+                "text": citation.text,
+                "start": citation.start,
+                "end": citation.end,
+                "score": round(citation.score, 6),
+                "source": citation.source,
+            }
+            if citation.answer_start is not None:
+                record["answer_start"] = citation.answer_start
+                record["answer_end"] = citation.answer_end
+            citations.append(record)
+        return {
+            "question": self.question,
+            "answer": self.answer.text,
+            "score": self.answer.score,
+            "citations": citations,
+            "model": self.answer.model,
+            "seconds": round(self.seconds, 4),
+        }
+
+
+class QuestionAnswerer:
+    """Holds the embedder, reader and index for a set of documents; ask it as many questions as you like."""
+
+    def __init__(
+        self, config: Config, embedder: Embedder | None = None, reader: Reader | None = None
+    ) -> None:
+        from models.factory import build_embedder, build_reader
+
+        self.config = config
+        self.embedder = embedder or build_embedder(config)
+        self.reader = reader or build_reader(config)
+        self.documents: list[SplitDocument] = []
+        self._retriever: Retriever | None = None
+
+    def add(self, documents: Sequence[Document]) -> None:
+        """Clean, split and index ``documents`` (vectors come from the cache when already seen)."""
+        for document in documents:
+            prepared = split(clean(document), self.config.splitter)
+            if not prepared.passages:
+                raise VidocError(
+                    f"{document.source}: no text left to answer from after cleaning.",
+                    "Pass a document with running text (not only headings, captions or share buttons).",
+                )
+            self.documents.append(prepared)
+        index = Index.build(self.documents, self.embedder, self.config)
+        self._retriever = Retriever(index, self.embedder, self.config.retriever)
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            raise VidocError("no documents to answer from.", "Add at least one document first.")
+        return self._retriever
+
+    def ask(self, question: str, top_k: int | None = None) -> AskResult:
+        """Retrieve the top-k passages for ``question`` and read the answer from them."""
+        if not question or not question.strip():
+            raise VidocError("the question is empty (only whitespace).", "Ask a question in words.")
+        started = time.perf_counter()
+        retrieved = self.retriever.search(question.strip(), top_k or self.config.retriever.top_k)
+        answer = self.reader.read(question.strip(), retrieved)
+        return AskResult(question.strip(), answer, retrieved, time.perf_counter() - started)
