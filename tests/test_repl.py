@@ -40,7 +40,9 @@ def test_missing_document_is_a_clean_error(tmp_path) -> None:
 
 def test_terminal_session(seed_path, tmp_path) -> None:
     pexpect = pytest.importorskip("pexpect")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), VIDOC_HOME=str(tmp_path), PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm")
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT), VIDOC_HOME=str(tmp_path), PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm"
+    )
     child = pexpect.spawn(
         sys.executable,
         ["-m", "pipeline", "chat", str(seed_path)],
