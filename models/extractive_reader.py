@@ -39,6 +39,10 @@ PASSAGES_READ = 3
 MAX_PHRASE_TOKENS = 12
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
+_PLACE_BEFORE = re.compile(
+    r"\b(?:tại|ở|trên|đến|từ)\s+(?:(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường|thủ đô|nước)\s+)?$",
+    re.IGNORECASE,
+)
 _FUNCTION_POS = frozenset({"E", "C", "CC", "CH", "T", "R", "L", "P"})
 _WH_WORDS = frozenset({"gì", "nào", "sao", "đâu", "ai", "bao", "mấy"})
 
@@ -160,9 +164,10 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
         wanted = frozenset({"PER", "ORG"}) if question.kind == "entity" else frozenset({"LOC"})
         spans = []
         for start, end in name_spans(sentence, tokens, wanted):
-            before = sentence[max(0, start - 8) : start].lower()
-            prepositioned = question.kind == "place" and re.search(r"\b(?:tại|ở|trên|đến|từ)\s*$", before)
-            spans.append((start, end, 0.1 if prepositioned else 0.0))
+            prepositioned = question.kind == "place" and _PLACE_BEFORE.search(
+                sentence[max(0, start - 30) : start]
+            )
+            spans.append((start, end, 0.3 if prepositioned else 0.0))
         # "Quận ủy biểu dương những ai?" → "các tập thể": a plain phrase, trusted less than a name.
         return spans + [(s, e, bonus - 0.2) for s, e, bonus in _phrase_spans(question, sentence, tokens)]
     return _phrase_spans(question, sentence, tokens) + _quoted_spans(sentence)
@@ -187,6 +192,18 @@ def _quoted_spans(sentence: str) -> list[tuple[int, int, float]]:
     return [(m.start(1), m.end(1), 0.05) for m in _QUOTED.finditer(sentence)]
 
 
+def _phrase_end_bonus(question: _Question, sentence: str, follower: Token | None) -> float:
+    """A phrase answer runs to the end of its clause, or up to the question's words that follow it."""
+    if follower is None:
+        return 0.15
+    word = sentence[follower.start : follower.end]
+    if follower.pos == "CH":
+        return 0.15 if word in ".;:!?…" else 0.05
+    if any(s.lower() in question.after_wh for s in SYLLABLE.findall(word)):
+        return 0.15
+    return -0.1
+
+
 def _phrase_spans(
     question: _Question, sentence: str, tokens: tuple[Token, ...]
 ) -> list[tuple[int, int, float]]:
@@ -208,9 +225,9 @@ def _phrase_spans(
             if last.pos in _FUNCTION_POS:
                 continue
             follower = tokens[j + 1] if j + 1 < len(tokens) else None
-            closes = follower is None or follower.pos == "CH" or not follower.chunk.startswith("I-")
-            length_penalty = 0.02 * (j - i + 1)
-            spans.append((first.start, last.end, (0.1 if closes else -0.1) - length_penalty))
+            spans.append(
+                (first.start, last.end, _phrase_end_bonus(question, sentence, follower) - 0.01 * (j - i + 1))
+            )
     return spans
 
 

@@ -69,7 +69,8 @@ class ChatSession:
         if not self.latencies:
             return "chưa có câu trả lời nào"
         p50 = statistics.median(self.latencies) * 1000
-        return f"{len(self.latencies)} câu trả lời, trung vị {p50:.0f} ms, gần nhất {self.latencies[-1] * 1000:.0f} ms"
+        last = self.latencies[-1] * 1000
+        return f"{len(self.latencies)} câu trả lời, trung vị {p50:.0f} ms, gần nhất {last:.0f} ms"
 
 
 def _summary_text(session: ChatSession) -> Text:
@@ -177,8 +178,9 @@ def run_chat(paths: list[str], config: Config, verbose: bool = False, interactiv
     if interactive:
         with console.status("Đang đọc và lập chỉ mục tài liệu…"):
             session.open(paths)
+        elapsed = time.perf_counter() - started
         console.print(
-            f"Đã nạp {len(session.documents)} tài liệu trong {time.perf_counter() - started:.1f} s. Gõ :help để xem lệnh.",
+            f"Đã nạp {len(session.documents)} tài liệu trong {elapsed:.1f} s. Gõ :help để xem lệnh.",
             markup=False,
         )
     else:

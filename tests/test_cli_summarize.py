@@ -43,8 +43,16 @@ def test_offline_default_never_imports_torch(seed_path, capsys) -> None:
     ("make", "args", "message"),
     [
         (lambda d: None, ["summarize", "{d}/missing.txt"], "missing.txt: no such file"),
-        (lambda d: (d / "empty.txt").write_bytes(b""), ["summarize", "{d}/empty.txt"], "empty.txt: the file is empty"),
-        (lambda d: (d / "ws.txt").write_text(" \n\t "), ["summarize", "{d}/ws.txt"], "ws.txt: the file is empty"),
+        (
+            lambda d: (d / "empty.txt").write_bytes(b""),
+            ["summarize", "{d}/empty.txt"],
+            "empty.txt: the file is empty",
+        ),
+        (
+            lambda d: (d / "ws.txt").write_text(" \n\t "),
+            ["summarize", "{d}/ws.txt"],
+            "ws.txt: the file is empty",
+        ),
         (lambda d: (d / "b.txt").write_bytes(bytes(range(256))), ["summarize", "{d}/b.txt"], "binary"),
         (lambda d: (d / "sub").mkdir(), ["summarize", "{d}/sub"], "no supported documents"),
         (lambda d: None, ["summarize", "{seed}", "--config", "{d}/none.yaml"], "config file not found"),
@@ -65,7 +73,9 @@ def test_offline_default_never_imports_torch(seed_path, capsys) -> None:
         ),
     ],
 )
-def test_bad_input_is_one_clear_error_without_traceback(tmp_path: Path, seed_path, make, args, message) -> None:
+def test_bad_input_is_one_clear_error_without_traceback(
+    tmp_path: Path, seed_path, make, args, message
+) -> None:
     make(tmp_path)
     result = run_cli(*[a.format(d=tmp_path, seed=seed_path) for a in args])
     assert result.returncode != 0

@@ -42,14 +42,19 @@ def test_offsets_point_into_decomposed_text() -> None:
 
 def test_passages_are_bounded_overlapping_windows() -> None:
     sentences = [f"Câu số {i} nói về một việc quan trọng của quận." for i in range(7)]
-    document = split(clean(Document(" ".join(sentences), "w.txt")), SplitterConfig(passage_sentences=3, passage_overlap=1))
+    document = split(
+        clean(Document(" ".join(sentences), "w.txt")), SplitterConfig(passage_sentences=3, passage_overlap=1)
+    )
     assert [p.sentences for p in document.passages] == [(0, 1, 2), (2, 3, 4), (4, 5, 6)]
     capped = split(clean(Document(" ".join(sentences), "w.txt")), SplitterConfig(passage_max_words=25))
     assert all(sum(document.sentences[i].words for i in p.sentences) <= 25 for p in capped.passages)
 
 
 def test_table_rows_form_one_passage_with_their_header() -> None:
-    text = "Bảng điểm chuẩn các trường như sau.\n\n| Trường | Điểm |\n|---|---|\n| Trường A | 27,5 |\n| Trường B | 25 |\n"
+    text = (
+        "Bảng điểm chuẩn các trường như sau.\n\n"
+        "| Trường | Điểm |\n|---|---|\n| Trường A | 27,5 |\n| Trường B | 25 |\n"
+    )
     document = split(clean(Document(text, "t.md")))
     table = [p for p in document.passages if p.kind == "table"]
     assert len(table) == 1

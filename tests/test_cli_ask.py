@@ -1,0 +1,108 @@
+"""``vidoc ask`` end to end, as a user runs it: the JSON contract, question files and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.commands.ask import ABSTENTION, split_arguments
+from tests.conftest import run_cli
+
+QUESTION = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?"
+UNANSWERABLE = "Chủ tịch UBND quận Thanh Xuân là ai?"
+
+
+def _lines(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_json_contract(seed_path) -> None:
+    result = run_cli("ask", str(seed_path), QUESTION, UNANSWERABLE, "--json")
+    assert result.returncode == 0, result.stderr
+    answered, refused = _lines(result.stdout)
+    for record in (answered, refused):
+        assert {"question", "answer", "score", "citations", "model", "seconds"} <= set(record)
+    assert answered["question"] == QUESTION
+    assert answered["answer"] == "20.585 đảng viên"
+    text = seed_path.read_text(encoding="utf-8")
+    citation = answered["citations"][0]
+    assert {"passage", "text", "start", "end", "score"} <= set(citation)
+    assert text[citation["start"] : citation["end"]] == citation["text"]
+    assert text[citation["answer_start"] : citation["answer_end"]] == answered["answer"]
+    assert refused["answer"] is None and refused["citations"] == []
+
+
+def test_human_output_shows_answer_source_and_abstention(seed_path) -> None:
+    result = run_cli("ask", str(seed_path), QUESTION, UNANSWERABLE)
+    assert result.returncode == 0, result.stderr
+    assert "20.585 đảng viên" in result.stdout
+    assert seed_path.name in result.stdout
+    assert ABSTENTION in result.stdout
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".jsonl"])
+def test_questions_file(seed_path, tmp_path, suffix) -> None:
+    questions = [QUESTION, UNANSWERABLE]
+    path = tmp_path / f"questions{suffix}"
+    if suffix == ".jsonl":
+        body = "\n".join(
+            json.dumps({"id": i, "question": q}, ensure_ascii=False) for i, q in enumerate(questions)
+        )
+    else:
+        body = "\n".join(questions) + "\n\n"
+    path.write_text(body, encoding="utf-8")
+    result = run_cli("ask", str(seed_path), "--questions", str(path), "--json", "--top-k", "2")
+    assert result.returncode == 0, result.stderr
+    records = _lines(result.stdout)
+    assert [r["question"] for r in records] == questions
+    assert records[0]["answer"] == "20.585 đảng viên"
+
+
+def test_several_documents_cite_their_own_source(seed_path, tmp_path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text(
+        "Hội nghị tổng kết được tổ chức tại thành phố Quy Nhơn vào sáng 12/3/2024.", encoding="utf-8"
+    )
+    result = run_cli(
+        "ask", str(seed_path), str(other), "--json", "--", "Hội nghị tổng kết được tổ chức ở đâu?"
+    )
+    assert result.returncode == 0, result.stderr
+    (record,) = _lines(result.stdout)
+    assert record["answer"] is not None and "Quy Nhơn" in record["answer"]
+    assert record["citations"][0]["source"] == str(other)
+
+
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (
+            lambda seed, tmp: [str(seed), "--questions", str(_write(tmp / "empty.txt", "\n  \n"))],
+            "no questions",
+        ),
+        (lambda seed, tmp: [str(_write(tmp / "blank.txt", "   \n\n  ")), "Ai?"], "empty"),
+        (lambda seed, tmp: [str(seed), "   "], "empty (only whitespace)"),
+        (lambda seed, tmp: [str(seed)], "no question"),
+        (lambda seed, tmp: [str(tmp / "missing.txt"), "Ai?"], "no such file"),
+        (
+            lambda seed, tmp: [str(seed), "--questions", str(_write(tmp / "bad.jsonl", "{oops\n"))],
+            "not valid JSON",
+        ),
+    ],
+)
+def test_bad_input_is_one_clear_error(seed_path, tmp_path, make_args, message) -> None:
+    result = run_cli("ask", *make_args(seed_path, tmp_path))
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_split_arguments(seed_path) -> None:
+    assert split_arguments([str(seed_path), "Ai?", "Khi nào?"]) == ([str(seed_path)], ["Ai?", "Khi nào?"])
+    assert split_arguments([str(seed_path)]) == ([str(seed_path)], [])
+    assert split_arguments(["nope.txt", "Ai?"]) == ([], ["nope.txt", "Ai?"])

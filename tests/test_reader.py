@@ -1,0 +1,156 @@
+"""The extractive reader: each answer type, abstention, and offsets that slice the original text."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from models.answer_types import answer_type, counted_unit, date_spans, number_spans
+from models.extractive_reader import ExtractiveReader
+from models.factory import build_embedder, build_reader
+from pipeline.config import load_config
+from pipeline.documents import Document
+from pipeline.qa import QuestionAnswerer
+
+REPORT = (
+    "Sáng 12/3/2024, Ủy ban nhân dân tỉnh Bình Định tổ chức hội nghị tổng kết công tác phòng chống "
+    "thiên tai. "
+    "Hội nghị được tổ chức tại thành phố Quy Nhơn.\n\n"
+    "Năm 2023, toàn tỉnh có 1.245 ngôi nhà bị hư hỏng do bão, tổng thiệt hại ước tính 356 tỷ đồng. "
+    "Tỷ lệ hộ dân được di dời an toàn đạt 98,5%.\n\n"
+    "Phát biểu tại hội nghị, Phó Chủ tịch UBND tỉnh Nguyễn Tuấn Thanh yêu cầu các địa phương chủ động "
+    "xây dựng phương án ứng phó với mưa lũ."
+)
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config()
+
+
+@pytest.fixture(scope="module")
+def embedder(config):
+    return build_embedder(config)
+
+
+@pytest.fixture(scope="module")
+def answerer(config, embedder):
+    qa = QuestionAnswerer(config, embedder=embedder)
+    qa.add([Document(REPORT, "binhdinh.txt")])
+    return qa
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Có bao nhiêu ngôi nhà bị hư hỏng?", "number"),
+        ("Hội nghị kéo dài mấy ngày?", "number"),
+        ("Ai phát biểu tại hội nghị?", "entity"),
+        ("Cơ quan nào tổ chức hội nghị?", "entity"),
+        ("Hội nghị diễn ra khi nào?", "date"),
+        ("Chỉ thị được ban hành năm nào?", "date"),
+        ("Hội nghị tổ chức ở đâu?", "place"),
+        ("Tỉnh yêu cầu các địa phương làm gì?", "phrase"),
+        ("Kết quả đạt được là do đâu?", "phrase"),
+    ],
+)
+def test_question_types(question, kind) -> None:
+    assert answer_type(question) == kind
+
+
+def test_counted_unit_is_the_noun_after_the_question_word() -> None:
+    assert counted_unit("Đảng bộ có bao nhiêu đảng viên?") == ["đảng", "viên"]
+    assert counted_unit("Hội nghị sơ kết mấy năm thực hiện chỉ thị?") == ["năm"]
+
+
+def test_numbers_and_dates_stay_whole() -> None:
+    sentence = "Chiều 6/9, quận có 20.585 đảng viên, tăng 27,5% so với ngày 16-12-2016 và 4/7/2017."
+    spans = [sentence[s:e] for s, e in number_spans(sentence, [])]
+    assert "20.585" in spans and "27,5%" in spans
+    assert not any(span in {"6", "9", "16", "2016"} for span in spans)
+    assert [sentence[s:e] for s, e in date_spans(sentence)] == ["Chiều 6/9", "16-12-2016", "4/7/2017"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Năm 2023 có bao nhiêu ngôi nhà bị hư hỏng do bão?", "1.245 ngôi nhà"),
+        ("Tỷ lệ hộ dân được di dời an toàn là bao nhiêu?", "98,5%"),
+        ("Hội nghị tổng kết công tác phòng chống thiên tai diễn ra khi nào?", "Sáng 12/3/2024"),
+        ("Ai yêu cầu các địa phương chủ động xây dựng phương án ứng phó với mưa lũ?", "Nguyễn Tuấn Thanh"),
+        ("Hội nghị tổng kết được tổ chức ở đâu?", "Quy Nhơn"),
+    ],
+)
+def test_answers_by_type(answerer, question, expected) -> None:
+    result = answerer.ask(question)
+    assert result.answer.text is not None and expected in result.answer.text
+    assert len(result.answer.text) <= len(expected) + 25  # a short span, not the whole sentence
+
+
+def test_phrase_answer_lies_after_the_question_words(answerer) -> None:
+    result = answerer.ask("Phó Chủ tịch UBND tỉnh yêu cầu các địa phương làm gì?")
+    assert result.answer.text is not None
+    assert "phương án ứng phó" in result.answer.text or "xây dựng" in result.answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Dân số tỉnh Bình Định là bao nhiêu người?",
+        "Giám đốc Sở Tài chính tỉnh là ai?",
+        "Trường đại học nào được xây mới?",
+    ],
+)
+def test_abstains_when_the_document_does_not_say(answerer, question) -> None:
+    result = answerer.ask(question)
+    assert result.answer.text is None
+    assert result.answer.citations == ()
+    assert result.to_json()["answer"] is None
+
+
+def test_answer_offsets_slice_the_original_text(answerer) -> None:
+    result = answerer.ask("Năm 2023 có bao nhiêu ngôi nhà bị hư hỏng do bão?")
+    cited = result.answer.citations[0]
+    assert REPORT[cited.answer_start : cited.answer_end] == result.answer.text
+    assert REPORT[cited.start : cited.end] == cited.text
+
+
+def test_offsets_in_an_nfd_document_with_old_tone_marks(config, embedder) -> None:
+    text = unicodedata.normalize(
+        "NFD",
+        "Hội nghị về hòa giải được tổ chức chiều 6/9. Thủy điện Hòa Bình có 8 tổ máy, công suất 1.920 MW.",
+    )
+    qa = QuestionAnswerer(config, embedder=embedder)
+    qa.add([Document(text, "nfd.txt")])
+    result = qa.ask("Thuỷ điện Hoà Bình có bao nhiêu tổ máy?")
+    cited = result.answer.citations[0]
+    assert text[cited.answer_start : cited.answer_end] == result.answer.text
+    assert unicodedata.normalize("NFC", result.answer.text) == "8 tổ máy"
+    when = qa.ask("Hội nghị về hoà giải được tổ chức khi nào?")
+    cited = when.answer.citations[0]
+    assert unicodedata.normalize("NFC", text[cited.answer_start : cited.answer_end]) == "chiều 6/9"
+
+
+def test_threshold_setting_controls_abstention(answerer) -> None:
+    question = "Năm 2023 có bao nhiêu ngôi nhà bị hư hỏng do bão?"
+    retrieved = answerer.ask(question).retrieved
+    assert (
+        ExtractiveReader(load_config(overrides={"reader": {"threshold": 5.0}}).reader)
+        .read(question, retrieved)
+        .text
+        is None
+    )
+
+
+def test_factory_builds_the_offline_reader(config) -> None:
+    assert isinstance(build_reader(config), ExtractiveReader)
+
+
+def test_seed_report_answers_with_citations(config, embedder, seed_text) -> None:
+    qa = QuestionAnswerer(config, embedder=embedder)
+    qa.add([Document(seed_text, "seed.txt")])
+    result = qa.ask("Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?")
+    assert result.answer.text == "20.585 đảng viên"
+    assert result.answer.citations[0].source == "seed.txt"
+    assert len(result.retrieved) == config.retriever.top_k
