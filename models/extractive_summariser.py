@@ -75,8 +75,10 @@ class ExtractiveSummariser:
             raise ValueError("centrality needs an embedder")
         self.settings = settings
         self.embedder = embedder
-        backbone = embedder.model_id if embedder and settings.centrality != "tfidf" else "tfidf"
-        self.model_id = f"extractive/{settings.centrality}:{backbone}"
+        uses_embedder = embedder is not None and settings.centrality != "tfidf"
+        self.model_id = f"extractive/{settings.centrality}" + (
+            f":{embedder.model_id}" if uses_embedder else ""
+        )
 
     def summarise(self, documents: Sequence[SplitDocument]) -> list[Summary]:
         return [self.summarise_one(document) for document in documents]

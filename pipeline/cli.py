@@ -12,6 +12,7 @@ import typer
 
 from pipeline import __version__
 from pipeline.commands.ask import ask_command
+from pipeline.commands.chat import chat_command
 from pipeline.commands.summarize import summarize_command
 from pipeline.errors import VidocError
 
@@ -43,6 +44,7 @@ def _root(
 
 app.command("summarize")(summarize_command)
 app.command("ask")(ask_command)
+app.command("chat")(chat_command)
 
 
 def _fail(message: str, code: int) -> None:

@@ -33,7 +33,7 @@ class SummariserConfig(_Section):
     no_repeat_ngram_size: int = Field(3, ge=0)
     batch_size: int = Field(8, ge=1)
     max_words: int = Field(130, ge=10)
-    centrality: Literal["embedding", "tfidf", "both"] = "both"
+    centrality: Literal["embedding", "tfidf", "both"] = "tfidf"
     position_weight: float = Field(0.25, ge=0.0)
     redundancy: float = Field(0.7, ge=0.0, le=1.0)
 

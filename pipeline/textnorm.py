@@ -22,7 +22,8 @@ _VOWELS = "aăâeêioôơuưy"
 # vowel (hoàng, khuyên, ngoài) both styles agree, so only open rhymes at a syllable's end move.
 # "qu" + y keeps its mark on y in both styles (quý), so a "u" after "q" is not a rhyme start.
 _OLD_PLACEMENT = re.compile(
-    r"(?<![qQ])([oOuU])([" + _TONE_MARKS + r"])([aAeEyY])(?![\w" + _TONE_MARKS + r"])",
+    r"(?<![qQ])([oO](?=[" + _TONE_MARKS + r"][aAeE])|[uU](?=[" + _TONE_MARKS + r"][yY]))"
+    r"([" + _TONE_MARKS + r"])([aAeEyY])(?![\w" + _TONE_MARKS + r"])",
 )
 
 

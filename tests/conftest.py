@@ -29,7 +29,9 @@ def _isolated_app_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     monkeypatch.setenv("VIDOC_HOME", str(tmp_path_factory.getbasetemp() / "vidoc-home"))
 
 
-def run_cli(*args: str, cwd: Path = ROOT, input: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path = ROOT, input: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run ``python -m pipeline ARGS`` in a subprocess, as the console script would."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", COLUMNS="100")
     return subprocess.run(

@@ -61,7 +61,8 @@ def test_markdown_lists_tables_and_headings() -> None:
 
 
 def test_duplicate_lines_are_dropped_and_crlf_offsets_hold() -> None:
-    text = "Câu thứ nhất có nội dung dài hơn một chút.\r\n\r\nCâu thứ hai.\r\nCâu thứ nhất có nội dung dài hơn một chút.\r\n"
+    repeated = "Câu thứ nhất có nội dung dài hơn một chút."
+    text = f"{repeated}\r\n\r\nCâu thứ hai.\r\n{repeated}\r\n"
     cleaned = clean(Document(text, "t.txt"))
     assert [cleaned.text_of(p) for p in cleaned.paragraphs] == [
         "Câu thứ nhất có nội dung dài hơn một chút.",

@@ -79,7 +79,7 @@ def test_pdf_text_is_extracted(tmp_path: Path) -> None:
         ("empty.txt", b"", "empty"),
         ("blank.txt", b"  \n\t\n ", "empty"),
         ("binary.txt", bytes(range(256)) * 4, "binary"),
-        ("latin.txt", "Đảng bộ".encode("utf-8")[:3] + b"\xff\xfe abc", "not valid UTF-8"),
+        ("latin.txt", "Đảng bộ".encode()[:3] + b"\xff\xfe abc", "not valid UTF-8"),
         ("image.png", b"\x89PNG\r\n", "unsupported file type"),
         ("broken.docx", b"not a zip", "not a readable .docx"),
         ("broken.pdf", b"%PDF-1.4 nonsense", "not a readable PDF"),

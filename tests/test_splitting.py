@@ -51,7 +51,10 @@ def test_passages_are_bounded_overlapping_windows() -> None:
 
 
 def test_table_rows_form_one_passage_with_their_header() -> None:
-    text = "Bảng điểm chuẩn các trường như sau.\n\n| Trường | Điểm |\n|---|---|\n| Trường A | 27,5 |\n| Trường B | 25 |\n"
+    text = (
+        "Bảng điểm chuẩn các trường như sau.\n\n"
+        "| Trường | Điểm |\n|---|---|\n| Trường A | 27,5 |\n| Trường B | 25 |\n"
+    )
     document = split(clean(Document(text, "t.md")))
     table = [p for p in document.passages if p.kind == "table"]
     assert len(table) == 1

@@ -21,7 +21,9 @@ def test_old_tone_placement_becomes_new(old: str, new: str) -> None:
     assert unify_tone_marks(new) == new
 
 
-@pytest.mark.parametrize("word", ["quý", "hoàng", "ngoài", "thuyền", "khuyên", "hoạt", "Đảng"])
+@pytest.mark.parametrize(
+    "word", ["quý", "hoàng", "ngoài", "thuyền", "khuyên", "hoạt", "Đảng", "của", "múa", "mùa", "thuở"]
+)
 def test_closed_rhymes_and_qu_are_left_alone(word: str) -> None:
     assert unify_tone_marks(word) == word
 

@@ -1,0 +1,82 @@
+"""How an answer looks on a terminal: the answer in bold, the cited sentence with the span
+highlighted, the source and position, the score. Shared by ``vidoc chat`` and ``vidoc ask``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+
+from pipeline.protocols import Answer, Citation
+
+ABSTENTION = "Tài liệu không đề cập thông tin này."
+_SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset (what an editor shows)."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def cited_sentence(citation: Citation) -> tuple[int, int]:
+    """Offsets (original text) of the sentence inside the passage that holds the answer span."""
+    if citation.answer_start is None or citation.answer_end is None:
+        return citation.start, citation.end
+    text = citation.text
+    local_start = citation.answer_start - citation.start
+    local_end = citation.answer_end - citation.start
+    begin = 0
+    for match in _SENTENCE_END.finditer(text, 0, max(local_start, 0)):
+        begin = match.end()
+    end_match = _SENTENCE_END.search(text, max(local_end, 0))
+    end = end_match.end() if end_match else len(text)
+    while begin < end and text[begin].isspace():
+        begin += 1
+    return citation.start + begin, citation.start + end
+
+
+def highlighted(citation: Citation) -> Text:
+    """The cited sentence as rich Text, the answer span in bold yellow."""
+    start, end = cited_sentence(citation)
+    sentence = Text(citation.text[start - citation.start : end - citation.start])
+    if citation.answer_start is not None and citation.answer_end is not None:
+        sentence.stylize("bold yellow", citation.answer_start - start, citation.answer_end - start)
+    return sentence
+
+
+def render_answer(answer: Answer, documents: dict[str, str], seconds: float | None = None) -> Text:
+    """A rich renderable for one answer; ``documents`` maps source → original text for positions."""
+    out = Text()
+    if answer.text is None:
+        out.append(ABSTENTION, style="bold")
+        out.append(f"  (điểm {answer.score:.2f})", style="dim")
+        return out
+    out.append(answer.text, style="bold green")
+    out.append(f"  (điểm {answer.score:.2f}", style="dim")
+    out.append(f", {seconds * 1000:.0f} ms)" if seconds is not None else ")", style="dim")
+    for citation in answer.citations[:1]:
+        out.append("\n  ")
+        out.append_text(highlighted(citation))
+        text = documents.get(citation.source)
+        anchor = citation.answer_start if citation.answer_start is not None else citation.start
+        where = f"{citation.source}"
+        if text is not None:
+            line, column = line_and_column(text, anchor)
+            where += f":{line}:{column}"
+        out.append(f"\n  — {where} [{citation.passage}]", style="cyan")
+    return out
+
+
+def plain_answer(answer: Answer) -> str:
+    """One-line-per-fact plain output for pipes: the answer, then the cited sentence and source."""
+    if answer.text is None:
+        return ABSTENTION
+    lines = [answer.text]
+    for citation in answer.citations[:1]:
+        start, end = cited_sentence(citation)
+        lines.append(f"  {citation.text[start - citation.start : end - citation.start]}")
+        lines.append(f"  — {citation.source} [{start}:{end}]")
+    return "\n".join(lines)

@@ -1,0 +1,21 @@
+"""``vidoc chat PATH...``: a REPL over one or more documents (plain line-by-line mode when piped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.commands.summarize import CONFIG_HELP
+
+
+def chat_command(
+    paths: list[Path] = typer.Argument(..., help="Documents or folders to ask about."),
+    config: str | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show each answer's latency."),
+) -> None:
+    """Ask questions about documents in a terminal (:help for commands, Ctrl-D to quit)."""
+    from pipeline.config import load_config
+    from pipeline.repl import run_chat
+
+    raise typer.Exit(run_chat([str(path) for path in paths], load_config(config), verbose=verbose))

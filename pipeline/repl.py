@@ -1,0 +1,198 @@
+"""``vidoc chat``: ask questions about loaded documents in a terminal.
+
+In a terminal it uses prompt_toolkit (line editing, history in the app directory) and rich output;
+with stdin not a terminal (questions piped in) it answers line by line in plain text with no prompt.
+Ctrl-C cancels the answer in progress (or clears the line), Ctrl-D or ``:quit`` leaves.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from pipeline.answer_view import plain_answer, render_answer
+from pipeline.appdirs import app_dir
+from pipeline.config import Config
+from pipeline.documents import Document, document_paths, load_document
+from pipeline.errors import VidocError
+from pipeline.qa import AskResult, QuestionAnswerer
+
+HELP = """Lệnh:
+  :help            trợ giúp này
+  :sources         các đoạn văn đầy đủ của câu trả lời vừa rồi
+  :summary         tóm tắt các tài liệu đã nạp
+  :docs            danh sách tài liệu đã nạp
+  :open ĐƯỜNG_DẪN  nạp thêm tài liệu
+  :config          cấu hình và độ trễ trả lời
+  :quit            thoát (hoặc Ctrl-D)
+Gõ câu hỏi bằng tiếng Việt rồi nhấn Enter."""
+
+
+@dataclass
+class ChatSession:
+    """State of one chat: the documents, the QA engine, the last answer and answer latencies."""
+
+    config: Config
+    answerer: QuestionAnswerer
+    documents: dict[str, Document] = field(default_factory=dict)
+    last: AskResult | None = None
+    latencies: list[float] = field(default_factory=list)
+
+    def open(self, paths: list[str]) -> list[Document]:
+        loaded = [load_document(path) for path in document_paths(paths)]
+        fresh = [doc for doc in loaded if doc.source not in self.documents]
+        if fresh:
+            self.answerer.add(fresh)
+            self.documents.update((doc.source, doc) for doc in fresh)
+        return fresh
+
+    def ask(self, question: str) -> AskResult:
+        result = self.answerer.ask(question)
+        self.latencies.append(result.seconds)
+        self.last = result
+        return result
+
+    @property
+    def prompt_label(self) -> str:
+        names = [Path(source).name for source in self.documents]
+        label = names[0] if len(names) == 1 else f"{len(names)} tài liệu"
+        return f"[{label}] ❯ "
+
+    def latency_line(self) -> str:
+        if not self.latencies:
+            return "chưa có câu trả lời nào"
+        p50 = statistics.median(self.latencies) * 1000
+        last = self.latencies[-1] * 1000
+        return f"{len(self.latencies)} câu trả lời, trung vị {p50:.0f} ms, gần nhất {last:.0f} ms"
+
+
+def _summary_text(session: ChatSession) -> Text:
+    from models.factory import build_summariser
+    from pipeline.summarise import summarise_documents
+
+    summariser = build_summariser(session.config)
+    out = Text()
+    for result in summarise_documents(session.documents.values(), session.config, summariser):
+        out.append(f"{result.source}\n", style="cyan")
+        out.append(result.summary.text + "\n")
+    return out
+
+
+def _sources_text(session: ChatSession) -> Text:
+    if session.last is None:
+        return Text("Chưa có câu trả lời nào.")
+    out = Text()
+    citations = session.last.answer.citations or ()
+    if not citations:
+        return Text("Câu trả lời vừa rồi không dựa trên đoạn văn nào.")
+    for citation in citations:
+        out.append(f"{citation.source} [{citation.passage}] {citation.start}–{citation.end} ", style="cyan")
+        out.append(f"(điểm {citation.score:.2f})\n", style="dim")
+        out.append(citation.text + "\n\n")
+    return out
+
+
+def handle_command(line: str, session: ChatSession, console: Console) -> bool:
+    """Run a ``:command``; return False when the session should end."""
+    name, _, argument = line[1:].strip().partition(" ")
+    name = name.lower()
+    if name in {"quit", "q", "exit"}:
+        return False
+    if name in {"help", "h", "?"}:
+        console.print(HELP, markup=False, highlight=False)
+    elif name == "sources":
+        console.print(_sources_text(session))
+    elif name == "summary":
+        console.print(_summary_text(session))
+    elif name == "docs":
+        for source, document in session.documents.items():
+            console.print(f"{source}  ({len(document.text.split())} từ)", markup=False, highlight=False)
+    elif name == "open":
+        if not argument.strip():
+            console.print("Cách dùng: :open ĐƯỜNG_DẪN", markup=False)
+        else:
+            try:
+                added = session.open([argument.strip()])
+            except VidocError as error:
+                console.print(f"Lỗi: {error}", markup=False, highlight=False)
+            else:
+                console.print(f"Đã nạp {len(added)} tài liệu.", markup=False)
+    elif name == "config":
+        console.print(f"config: {session.config.name}", markup=False, highlight=False)
+        console.print(session.config.model_dump_json(indent=2), markup=False, highlight=False)
+        console.print(f"độ trễ: {session.latency_line()}", markup=False, highlight=False)
+    else:
+        console.print(f"Lệnh không rõ: :{name}. Gõ :help để xem các lệnh.", markup=False, highlight=False)
+    return True
+
+
+def _answer(question: str, session: ChatSession, console: Console, verbose: bool, plain: bool) -> None:
+    try:
+        result = session.ask(question)
+    except KeyboardInterrupt:
+        console.print("(đã huỷ câu trả lời)", markup=False)
+        return
+    texts = {source: doc.text for source, doc in session.documents.items()}
+    if plain:
+        print(plain_answer(result.answer), flush=True)
+        if verbose:
+            print(f"  ({result.seconds * 1000:.0f} ms)", flush=True)
+    else:
+        console.print(render_answer(result.answer, texts, result.seconds if verbose else None))
+
+
+def _terminal_lines(session: ChatSession) -> Iterator[str]:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    history_dir = app_dir()
+    history_dir.mkdir(parents=True, exist_ok=True)
+    prompt = PromptSession(history=FileHistory(str(history_dir / "chat_history")))
+    while True:
+        try:
+            yield prompt.prompt(session.prompt_label)
+        except KeyboardInterrupt:
+            continue  # Ctrl-C at the prompt clears the line
+        except EOFError:
+            return
+
+
+def _piped_lines() -> Iterator[str]:
+    for line in sys.stdin:
+        yield line.rstrip("\n")
+
+
+def run_chat(paths: list[str], config: Config, verbose: bool = False, interactive: bool | None = None) -> int:
+    """Load the documents, then answer until :quit or end of input. Returns the exit code."""
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    console = Console(stderr=False, highlight=False)
+    session = ChatSession(config, QuestionAnswerer(config))
+    started = time.perf_counter()
+    if interactive:
+        with console.status("Đang đọc và lập chỉ mục tài liệu…"):
+            session.open(paths)
+        elapsed = time.perf_counter() - started
+        console.print(
+            f"Đã nạp {len(session.documents)} tài liệu trong {elapsed:.1f} s. Gõ :help để xem lệnh.",
+            markup=False,
+        )
+    else:
+        session.open(paths)
+    lines: Callable[[], Iterator[str]] = (lambda: _terminal_lines(session)) if interactive else _piped_lines
+    for line in lines():
+        text = line.strip()
+        if not text:
+            continue
+        if text.startswith(":"):
+            if not handle_command(text, session, console):
+                break
+            continue
+        _answer(text, session, console, verbose, plain=not interactive)
+    return 0
