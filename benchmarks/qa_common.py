@@ -38,6 +38,15 @@ class QAItem:
     answers: tuple[str, ...]
     evidence: str | None
     answer_start: int | None = None  # ViQuAD: where the first gold answer starts in ``document``
+    suite: str = ""
+
+
+def suite_items() -> dict[str, list[QAItem]]:
+    """The hand-written QA items by suite name, the seed suite first."""
+    suites: dict[str, list[QAItem]] = {}
+    for item in seed_items():
+        suites.setdefault(item.suite, []).append(item)
+    return dict(sorted(suites.items(), key=lambda pair: (pair[0] != "seed", pair[0])))
 
 
 def seed_items() -> list[QAItem]:
@@ -59,6 +68,7 @@ def seed_items() -> list[QAItem]:
                     record["question"],
                     tuple(record.get("answers") or ()),
                     record.get("evidence"),
+                    suite=path.stem,
                 )
             )
     return items

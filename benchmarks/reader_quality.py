@@ -14,7 +14,7 @@ import argparse
 import re
 from collections import defaultdict
 
-from qa_common import QAItem, exact_match, f1_score, seed_items, viquad_items
+from qa_common import QAItem, exact_match, f1_score, suite_items, viquad_items
 
 from models.extractive_reader import ExtractiveReader
 from models.factory import build_embedder
@@ -62,7 +62,7 @@ def run(items: list[QAItem], embedder) -> dict[str, object]:
             result = answerer.ask(item.question)
             predictions.append((item, result.answer.text))
             baseline.append((item, best_sentence(item.question, result.retrieved)))
-            best = reader.best_candidate(item.question, result.retrieved)
+            best = reader.best_candidate(item.question, result.retrieved, min(THRESHOLDS))
             candidates.append((item, best, result.retrieved))
     sweep = {}
     for threshold in THRESHOLDS:
@@ -114,15 +114,16 @@ def _print(name: str, report: dict[str, object], show_misses: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None, help="Only the first N ViQuAD rows.")
-    parser.add_argument("--misses", action="store_true", help="List the seed items answered below F1 0.8.")
+    parser.add_argument("--misses", action="store_true", help="List the suite items answered below F1 0.8.")
+    parser.add_argument("--suites-only", action="store_true", help="Skip ViQuAD.")
     args = parser.parse_args()
     embedder = build_embedder(load_config())
-    seed = seed_items()
-    if seed:
-        _print("seed suite", run(seed, embedder), args.misses)
-    else:
-        print("seed suite: not present (eval/suites/*.jsonl); skipped")
-    viquad = viquad_items(args.limit)
+    suites = suite_items()
+    if not suites:
+        print("hand-written suites: not present (eval/suites/*.jsonl); skipped")
+    for name, items in suites.items():
+        _print(f"suite {name}", run(items, embedder), args.misses)
+    viquad = [] if args.suites_only else viquad_items(args.limit)
     if viquad:
         _print("UIT-ViQuAD 2.0 dev sample (gold paragraph)", run(viquad, embedder), False)
     else:
