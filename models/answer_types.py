@@ -99,7 +99,7 @@ DATE = re.compile(
     re.IGNORECASE,
 )
 _SCALE = r"(?:\s*%|\s+(?:phần trăm|triệu|tỷ|tỉ|nghìn|ngàn|trăm)\b)*"
-NUMBER = re.compile(r"(?<![\w./-])\d+(?:[.,]\d+)*" + _SCALE + r"(?![\w/-]|[.,]\d)")
+NUMBER = re.compile(r"(?<![\w./-])\d+(?:[.,/]\d+)*" + _SCALE + r"(?![\w/-]|[.,]\d)")
 NUMBER_WORD = re.compile(
     r"\b(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|hàng chục|hàng trăm|hàng nghìn)\b", re.IGNORECASE
 )

@@ -37,8 +37,18 @@ from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
 DEFAULT_THRESHOLD = 0.5
 PASSAGES_READ = 3
 MAX_PHRASE_TOKENS = 12
+MAX_ANCHOR_GAP = 2
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
+_PERCENT_QUESTION = re.compile(r"\b(?:tỷ lệ|tỉ lệ|phần trăm|bao nhiêu %|tăng bao nhiêu|giảm bao nhiêu)")
+_SURNAMES = frozenset(
+    "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh đoàn trịnh lương mai cao".split()
+)
+_ORGANISATION_HEADS = frozenset(
+    "ban sở bộ uỷ ủy quận thành tỉnh hội đảng trường bệnh công viện trung phòng cục tổng liên mặt đoàn trạm"
+    " hđnd ubnd chi huyện xã phường".split()
+)
+_GENERIC_UNITS = frozenset({"tiền", "lâu"})
 _PLACE_BEFORE = re.compile(
     r"\b(?:tại|ở|trên|đến|từ)\s+(?:(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường|thủ đô|nước)\s+)?$",
     re.IGNORECASE,
@@ -56,6 +66,9 @@ class _Question:
     syllables: frozenset[str]
     unit: tuple[str, ...]
     after_wh: frozenset[str]  # content syllables after the question word: they follow a phrase answer
+    asks_who: bool  # "ai": a person's name, without the title the question already gives
+    asks_which: bool  # "X nào": often a named thing
+    specific: frozenset[str]  # numbers and capitalised words of the question: the document must have them
 
 
 def _parse(question: str) -> _Question:
@@ -69,7 +82,19 @@ def _parse(question: str) -> _Question:
     after_wh = frozenset(s for s in syllables[wh + 1 :] if s in content) - frozenset(syllables[:wh])
     kind = answer_type(norm)
     unit = tuple(counted_unit(norm)) if kind == "number" else ()
-    return _Question(norm, kind, content, bigrams, frozenset(syllables), unit, after_wh)
+    lowered = norm.lower()
+    asks_who = bool(re.search(r"(?:^|\s)ai\b", lowered))
+    asks_which = bool(re.search(r"\w\s+nào\b", lowered))
+    specific = frozenset(
+        m.group().lower()
+        for m in SYLLABLE.finditer(norm)
+        if m.start() > 0
+        and (m.group()[0].isdigit() or m.group()[0].isupper())
+        and m.group().lower() in content
+    )
+    return _Question(
+        norm, kind, content, bigrams, frozenset(syllables), unit, after_wh, asks_who, asks_which, specific
+    )
 
 
 def _coverage(question: _Question, syllables: list[str]) -> float:
@@ -104,7 +129,13 @@ class _Candidate:
 
 def _sentences(question: _Question, rank: int, scored: ScoredPassage) -> list[_Sentence]:
     mapped = normalize_with_offsets(scored.passage.text)
-    passage_cover = _coverage(question, [s.lower() for s in SYLLABLE.findall(mapped.text)])
+    passage_syllables = [s.lower() for s in SYLLABLE.findall(mapped.text)]
+    passage_cover = _coverage(question, passage_syllables)
+    # "Năm 2010, ... bao nhiêu đảng viên?" over a passage without 2010: the passage is not about it.
+    absent = question.specific - set(passage_syllables)
+    missing = len(absent) / max(1, len(question.specific)) + (
+        0.5 if any(s[0].isdigit() for s in absent) else 0.0
+    )
     sentences: list[_Sentence] = []
     cursor = 0
     for boundary in [*_SENTENCE_END.finditer(mapped.text), None]:
@@ -113,7 +144,9 @@ def _sentences(question: _Question, rank: int, scored: ScoredPassage) -> list[_S
         if text.strip():
             cover = _coverage(question, [s.lower() for s in SYLLABLE.findall(text)])
             sentences.append(
-                _Sentence(rank, scored, mapped, cursor, text, 0.75 * cover + 0.25 * passage_cover)
+                _Sentence(
+                    rank, scored, mapped, cursor, text, 0.75 * cover + 0.25 * passage_cover - 0.3 * missing
+                )
             )
         cursor = boundary.end() if boundary else len(mapped.text)
     return sentences
@@ -156,7 +189,10 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
     if question.kind == "number":
         return _number_spans(question, sentence)
     if question.kind == "date":
-        return [(start, end, 0.0) for start, end in date_spans(sentence)]
+        return [
+            (start, end, _date_specificity(question, sentence[start:end]))
+            for start, end in date_spans(sentence)
+        ]
     tokens = tagged_tokens(sentence)
     if not tokens:
         return []
@@ -164,27 +200,87 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
         wanted = frozenset({"PER", "ORG"}) if question.kind == "entity" else frozenset({"LOC"})
         spans = []
         for start, end in name_spans(sentence, tokens, wanted):
+            if question.kind == "entity" and not question.asks_who:  # "cơ quan nào": an organisation
+                head = sentence[start:end].split()[0].lower()
+                spans.append(
+                    (start, end, 0.1 if head in _ORGANISATION_HEADS and " " in sentence[start:end] else 0.0)
+                )
+                continue
+            if question.kind == "entity" and question.asks_who:
+                first = sentence[start:end].split()[0].lower()
+                is_person = first in _SURNAMES or any(
+                    t.entity == "PER" for t in tokens if start <= t.start < end
+                )
+                spans.append((start, end, 0.15 if is_person else 0.0))
+                continue
             prepositioned = question.kind == "place" and _PLACE_BEFORE.search(
                 sentence[max(0, start - 30) : start]
             )
             spans.append((start, end, 0.3 if prepositioned else 0.0))
-        # "Quận ủy biểu dương những ai?" → "các tập thể": a plain phrase, trusted less than a name.
-        return spans + [(s, e, bonus - 0.2) for s, e, bonus in _phrase_spans(question, sentence, tokens)]
-    return _phrase_spans(question, sentence, tokens) + _quoted_spans(sentence)
+        # "Quận ủy biểu dương những ai?" → "các tập thể": a plain phrase, trusted less than a name;
+        # "bảo đảm an ninh ở đâu?" → "trụ sở tiếp công dân": a place phrase after tại/ở.
+        for start, end, bonus in _phrase_spans(question, sentence, tokens):
+            prepositioned = question.kind == "place" and _PLACE_BEFORE.search(
+                sentence[max(0, start - 30) : start]
+            )
+            spans.append((start, end, bonus + (0.1 if prepositioned else -0.2)))
+        return spans
+    names = []
+    if question.asks_which:  # "Bệnh viện nào ...?" → "Bệnh viện Đa khoa Thuỷ Tiên"
+        names = [
+            (start, end, 0.1) for start, end in name_spans(sentence, tokens, frozenset({"ORG", "LOC", "PER"}))
+        ]
+    return _phrase_spans(question, sentence, tokens) + _quoted_spans(sentence) + names
+
+
+def _date_specificity(question: _Question, date: str) -> float:
+    """A full date or a time beats a bare year, unless the question asks for a year."""
+    if re.fullmatch(r"(?:năm\s+)?\d{4}", date, re.IGNORECASE):
+        return (
+            0.0 if "năm nào" in question.text.lower() or "năm bao nhiêu" in question.text.lower() else -0.15
+        )
+    return 0.0
 
 
 def _number_spans(question: _Question, sentence: str) -> list[tuple[int, int, float]]:
-    """Numbers; when the question counts something ("bao nhiêu đảng viên"), only those followed by it."""
+    """Numbers, extended over the question's words that follow them ("20.585 đảng viên").
+
+    When the question counts something ("bao nhiêu đảng viên") only numbers followed by it qualify; when
+    the counted thing comes before ("Tổng số đảng viên ... là bao nhiêu?") numbers followed by the
+    question's words are preferred; questions about a rate (tỷ lệ, phần trăm) prefer percentages.
+    """
+    wants_percent = bool(_PERCENT_QUESTION.search(question.text.lower()))
+    unit = [] if question.unit and question.unit[0] in _GENERIC_UNITS else list(question.unit)
     spans = []
-    for start, end in number_spans(sentence, list(question.unit)):
-        if not question.unit:
-            spans.append((start, end, 0.0))
-            continue
-        found = len(SYLLABLE.findall(sentence[start:end])) - 1
-        percent = "%" in sentence[start:end] and question.unit[:2] == ("phần", "trăm")
-        if found > 0 or percent:
-            spans.append((start, end, 0.35 * (1.0 if percent else found / len(question.unit))))
+    for start, end in number_spans(sentence, unit):
+        described = _extend_over_question_words(question, sentence, end)  # for the score, not the span
+        following = len(SYLLABLE.findall(sentence[start:described])) - 1
+        is_percent = "%" in sentence[start:end] or "phần trăm" in sentence[start:end].lower()
+        if unit:
+            found = len(SYLLABLE.findall(sentence[start:end])) - 1  # unit syllables right after, in order
+            if not found and not (is_percent and wants_percent):
+                continue
+            bonus = 0.35 * min(1.0, found / len(unit))
+        else:
+            bonus = 0.1 * min(2, following)
+        if wants_percent:
+            bonus += 0.25 if is_percent else -0.25
+        spans.append((start, end, bonus))
     return spans
+
+
+def _extend_over_question_words(question: _Question, sentence: str, end: int, limit: int = 6) -> int:
+    """Move ``end`` over following syllables the question also uses ("2 đảng bộ lực lượng vũ trang")."""
+    for _ in range(limit):
+        match = SYLLABLE.search(sentence, end)
+        if (
+            not match
+            or sentence[end : match.start()].strip()
+            or match.group().lower() not in question.content
+        ):
+            break
+        end = match.end()
+    return end
 
 
 def _quoted_spans(sentence: str) -> list[tuple[int, int, float]]:
@@ -214,16 +310,21 @@ def _phrase_spans(
         return bool(syllables) and all(s in question.content for s in syllables)
 
     matched = [is_matched(token) for token in tokens]
+    anchors = [index for index, hit in enumerate(matched) if hit]
     spans: list[tuple[int, int, float]] = []
     for i, first in enumerate(tokens):
         if matched[i] or first.pos in _FUNCTION_POS:
             continue
+        left_gap = i - max((a for a in anchors if a < i), default=-99) - 1
         for j in range(i, min(len(tokens), i + MAX_PHRASE_TOKENS)):
             if matched[j] or (tokens[j].pos == "CH" and sentence[tokens[j].start] in ";:"):
                 break
             last = tokens[j]
             if last.pos in _FUNCTION_POS:
                 continue
+            right_gap = min((a for a in anchors if a > j), default=99) - j - 1
+            if min(left_gap, right_gap) > MAX_ANCHOR_GAP:
+                continue  # an answer abuts the question's words, give or take a "là", "của" or "tại"
             follower = tokens[j + 1] if j + 1 < len(tokens) else None
             spans.append(
                 (first.start, last.end, _phrase_end_bonus(question, sentence, follower) - 0.01 * (j - i + 1))
@@ -231,11 +332,25 @@ def _phrase_spans(
     return spans
 
 
+def _trim_question_words(question: _Question, sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Drop the question's own words from a name's edges: "Trưởng ban ... Vũ Đức Bảo" → "Vũ Đức Bảo"."""
+    syllables = [m for m in SYLLABLE.finditer(sentence, start, end)]
+    while syllables and syllables[0].group().lower() in question.content:
+        syllables.pop(0)
+    while syllables and syllables[-1].group().lower() in question.content:
+        syllables.pop()
+    if not syllables:
+        return start, start
+    return syllables[0].start(), syllables[-1].end()
+
+
 def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
     retrieval = 1.0 / (1.0 + sentence.rank)
     found = []
     for start, end, bonus in _typed_spans(question, sentence.text):
-        if _in_question(question, sentence.text[start:end]):
+        if question.asks_who:
+            start, end = _trim_question_words(question, sentence.text, start, end)
+        if start >= end or _in_question(question, sentence.text[start:end]):
             continue
         closeness = _closeness(question, (start, end), sentence.text, question.kind == "phrase")
         score = sentence.overlap + 0.3 * closeness + 0.1 * retrieval + bonus
@@ -254,22 +369,28 @@ class ExtractiveReader:
         self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         self.passages_read = passages_read
 
-    def best_candidate(self, question: str, passages: Sequence[ScoredPassage]) -> _Candidate | None:
-        """The best-scoring span before the abstention check (for calibration and the eval harness)."""
+    def best_candidate(
+        self, question: str, passages: Sequence[ScoredPassage], min_overlap: float = 0.0
+    ) -> _Candidate | None:
+        """The best span among sentences saying at least ``min_overlap`` of the question.
+
+        Sentences below it are not tagged at all: that keeps per-question latency low.
+        """
         parsed = _parse(question)
         best: _Candidate | None = None
         for rank, scored in enumerate(passages[: self.passages_read]):
             for sentence in _sentences(parsed, rank, scored):
+                if sentence.overlap < min_overlap:
+                    continue
                 for candidate in _candidates(parsed, sentence):
                     if best is None or candidate.score > best.score:
                         best = candidate
         return best
 
     def read(self, question: str, passages: Sequence[ScoredPassage]) -> Answer:
-        best = self.best_candidate(question, passages)
-        if best is None or best.sentence.overlap < self.threshold:
-            score = 0.0 if best is None else best.score
-            return Answer(None, round(score, 4), (), self.model_id)
+        best = self.best_candidate(question, passages, self.threshold)
+        if best is None:
+            return Answer(None, 0.0, (), self.model_id)
         sentence = best.sentence
         passage = sentence.scored.passage
         local_start, local_end = sentence.mapped.to_original(

@@ -18,6 +18,7 @@ from pipeline.protocols import Embedder, ScoredPassage
 from pipeline.textnorm import normalize
 
 Mode = Literal["hybrid", "dense", "bm25"]
+_QUERY_CACHE_SIZE = 256
 
 
 def rank_order(scores: np.ndarray) -> np.ndarray:
@@ -40,12 +41,21 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
+        self._query_vectors: dict[str, np.ndarray] = {}
+
+    def query_vector(self, question: str) -> np.ndarray:
+        """The question's embedding; kept for repeated questions (REPL history, comparing modes)."""
+        text = normalize(question)
+        if text not in self._query_vectors:
+            if len(self._query_vectors) >= _QUERY_CACHE_SIZE:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+            self._query_vectors[text] = self.embedder.embed_queries([text])[0]
+        return self._query_vectors[text]
 
     def dense_scores(self, question: str) -> np.ndarray:
         if not len(self.index):
             return np.zeros(0, dtype=np.float32)
-        query = self.embedder.embed_queries([normalize(question)])[0]
-        return self.index.vectors @ query
+        return self.index.vectors @ self.query_vector(question)
 
     def bm25_scores(self, question: str) -> np.ndarray:
         return self.index.bm25_scores(lexical.tokens(question, self.index.token_kind))
