@@ -83,6 +83,11 @@ def eval_command(
 
     gates = parse_gates(fail_under)
     if rescore_dir is not None:
+        if suites or config:
+            raise VidocError(
+                "--rescore takes the suites and configs of the saved run.",
+                "Drop the SUITE and --config arguments.",
+            )
         out = out or rescore_dir
         suite_names, records = harness.rescore(rescore_dir)
     else:
