@@ -6,7 +6,7 @@ these protocols from a config, so the offline default and the ViT5/PhoBERT paths
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -97,3 +97,16 @@ class Reader(Protocol):
     model_id: str
 
     def read(self, question: str, passages: Sequence[ScoredPassage]) -> Answer: ...
+
+
+@runtime_checkable
+class StreamingReader(Reader, Protocol):
+    """A generative reader that can show its answer while it is being generated (the REPL uses it).
+
+    ``on_text`` receives each new piece of decoded text as it arrives; the returned ``Answer`` is the
+    same one ``read`` would give, checked against the passages, so it may still abstain at the end.
+    """
+
+    def read_streaming(
+        self, question: str, passages: Sequence[ScoredPassage], on_text: Callable[[str], None]
+    ) -> Answer: ...

@@ -7,7 +7,7 @@ load once, and ``ask`` returns the answer with the full top-k it was read from (
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from pipeline.config import Config
 from pipeline.documents import Document
 from pipeline.errors import VidocError
 from pipeline.index import Index
-from pipeline.protocols import Answer, Embedder, Reader, ScoredPassage
+from pipeline.protocols import Answer, Embedder, Reader, ScoredPassage, StreamingReader
 from pipeline.retrieval import Retriever
 from pipeline.splitting import SplitDocument, split
 
@@ -89,11 +89,20 @@ class QuestionAnswerer:
             raise VidocError("no documents to answer from.", "Add at least one document first.")
         return self._retriever
 
-    def ask(self, question: str, top_k: int | None = None) -> AskResult:
-        """Retrieve the top-k passages for ``question`` and read the answer from them."""
+    def ask(
+        self, question: str, top_k: int | None = None, on_text: Callable[[str], None] | None = None
+    ) -> AskResult:
+        """Retrieve the top-k passages for ``question`` and read the answer from them.
+
+        With ``on_text`` and a reader that can stream (ViT5), generated text is passed to it as it
+        arrives; other readers answer at once and ``on_text`` is not called.
+        """
         if not question or not question.strip():
             raise VidocError("the question is empty (only whitespace).", "Ask a question in words.")
         started = time.perf_counter()
         retrieved = self.retriever.search(question.strip(), top_k or self.config.retriever.top_k)
-        answer = self.reader.read(question.strip(), retrieved)
+        if on_text is not None and isinstance(self.reader, StreamingReader):
+            answer = self.reader.read_streaming(question.strip(), retrieved, on_text)
+        else:
+            answer = self.reader.read(question.strip(), retrieved)
         return AskResult(question.strip(), answer, retrieved, time.perf_counter() - started)

@@ -53,8 +53,8 @@ class ChatSession:
             self.documents.update((doc.source, doc) for doc in fresh)
         return fresh
 
-    def ask(self, question: str) -> AskResult:
-        result = self.answerer.ask(question)
+    def ask(self, question: str, on_text: Callable[[str], None] | None = None) -> AskResult:
+        result = self.answerer.ask(question, on_text=on_text)
         self.latencies.append(result.seconds)
         self.last = result
         return result
@@ -134,11 +134,20 @@ def handle_command(line: str, session: ChatSession, console: Console) -> bool:
 
 
 def _answer(question: str, session: ChatSession, console: Console, verbose: bool, plain: bool) -> None:
+    streamed: list[str] = []
+
+    def show_piece(piece: str) -> None:
+        """A generative reader's tokens, dimmed, while it writes; the checked answer follows."""
+        streamed.append(piece)
+        console.print(piece, end="", style="dim", markup=False, highlight=False, soft_wrap=True)
+
     try:
-        result = session.ask(question)
+        result = session.ask(question, on_text=None if plain else show_piece)
     except KeyboardInterrupt:
-        console.print("(đã huỷ câu trả lời)", markup=False)
+        console.print("\n(đã huỷ câu trả lời)" if streamed else "(đã huỷ câu trả lời)", markup=False)
         return
+    if streamed:
+        console.print()
     texts = {source: doc.text for source, doc in session.documents.items()}
     if plain:
         print(plain_answer(result.answer), flush=True)

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from pipeline.commands.ask import ABSTENTION, split_arguments
+from pipeline.answer_view import ABSTENTION
+from pipeline.commands.ask import split_arguments
 from tests.conftest import run_cli
 
 QUESTION = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?"

@@ -65,6 +65,9 @@ def test_terminal_session(seed_path, tmp_path) -> None:
         child.sendline(":docs")
         child.expect("000_f1aaaf303130fff8.txt")
         child.expect("❯")
+        child.send("half a question")
+        child.sendintr()  # Ctrl-C at the prompt clears the line and keeps the session
+        child.expect("❯")
         child.sendline(":quit")
         child.expect(pexpect.EOF)
     finally:
@@ -72,3 +75,73 @@ def test_terminal_session(seed_path, tmp_path) -> None:
     assert child.exitstatus == 0
     assert "Traceback" not in (child.before or "")
     assert (tmp_path / "chat_history").read_text(encoding="utf-8").count(QUESTION) == 1
+
+
+class _TypingReader:
+    """A reader that streams its answer word by word, as the ViT5 reader does, then answers."""
+
+    model_id = "typing-reader"
+
+    def __init__(self) -> None:
+        self.streamed_calls = 0
+
+    def read(self, question, passages):
+        from pipeline.protocols import Answer
+
+        return Answer("20.585 đảng viên", 0.9, (), self.model_id)
+
+    def read_streaming(self, question, passages, on_text):
+        self.streamed_calls += 1
+        for piece in ("20.585", " đảng", " viên"):
+            on_text(piece)
+        return self.read(question, passages)
+
+
+def test_a_streaming_reader_shows_its_words_as_they_come(seed_path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from pipeline.config import load_config
+    from pipeline.qa import QuestionAnswerer
+    from pipeline.repl import ChatSession, _answer
+
+    reader = _TypingReader()
+    session = ChatSession(load_config(), QuestionAnswerer(load_config(), reader=reader))
+    session.open([str(seed_path)])
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=120, color_system=None)
+    _answer(QUESTION, session, console, verbose=False, plain=False)
+    shown = buffer.getvalue()
+    assert reader.streamed_calls == 1
+    assert shown.startswith("20.585 đảng viên\n")  # the streamed words, then the checked answer
+    assert shown.count("20.585 đảng viên") == 2
+
+    piped = io.StringIO()
+    _answer(QUESTION, session, Console(file=piped), verbose=False, plain=True)
+    assert reader.streamed_calls == 1  # piped output is never streamed
+
+
+class _InterruptedReader(_TypingReader):
+    """Ctrl-C arrives while the answer is being generated."""
+
+    def read_streaming(self, question, passages, on_text):
+        on_text("20.585")
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_cancels_the_answer_not_the_session(seed_path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from pipeline.config import load_config
+    from pipeline.qa import QuestionAnswerer
+    from pipeline.repl import ChatSession, _answer
+
+    session = ChatSession(load_config(), QuestionAnswerer(load_config(), reader=_InterruptedReader()))
+    session.open([str(seed_path)])
+    buffer = io.StringIO()
+    _answer(QUESTION, session, Console(file=buffer, width=120, color_system=None), verbose=False, plain=False)
+    assert buffer.getvalue() == "20.585\n(đã huỷ câu trả lời)\n"
+    assert session.last is None and session.latencies == []

@@ -8,7 +8,6 @@ before the questions if a question could be mistaken for a path.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import typer
@@ -16,7 +15,6 @@ import typer
 from pipeline.errors import VidocError
 
 CONFIG_HELP = "Preset name (configs/NAME.yaml) or a YAML file merged over the default."
-ABSTENTION = "Tài liệu không đề cập thông tin này."
 
 
 def split_arguments(arguments: list[str]) -> tuple[list[str], list[str]]:
@@ -69,49 +67,19 @@ def ask_command(
     documents = [load_document(path) for path in document_paths(paths)]  # fail before any model loads
     answerer = QuestionAnswerer(settings)
     answerer.add(documents)
-    console = None
-    if not as_json:
-        from rich.console import Console
-
-        console = Console()
-    for question in questions:
-        result = answerer.ask(question, top_k)
-        if console is None:
-            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
-        else:
-            _show(console, result)
-
-
-def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence of ``text`` holding ``[start, end)`` (offsets local to ``text``)."""
-    left = max((m.end() for m in re.finditer(r"[.!?…]\s+|\n", text[:start])), default=0)
-    after = re.search(r"[.!?…](?=\s|$)|\n", text[end:])
-    return left, end + after.end() if after else len(text)
-
-
-def _show(console, result) -> None:
+    if as_json:
+        for question in questions:
+            typer.echo(json.dumps(answerer.ask(question, top_k).to_json(), ensure_ascii=False))
+        return
+    from rich.console import Console
     from rich.text import Text
 
-    console.print(Text("❓ " + result.question, style="cyan"))
-    answer = result.answer
-    if answer.text is None:
-        console.print(Text(ABSTENTION, style="bold yellow"))
+    from pipeline.answer_view import render_answer
+
+    console = Console(highlight=False)
+    texts = {document.source: document.text for document in documents}
+    for question in questions:
+        result = answerer.ask(question, top_k)
+        console.print(Text("❓ " + result.question, style="cyan"))
+        console.print(render_answer(result.answer, texts, result.seconds))
         console.print()
-        return
-    console.print(Text.assemble(("→ ", ""), (answer.text, "bold")))
-    cited = answer.citations[0]
-    if cited.answer_start is not None:
-        local_start, local_end = cited.answer_start - cited.start, cited.answer_end - cited.start
-        left, right = _sentence_around(cited.text, local_start, local_end)
-        quote = Text.assemble(
-            ("  “", "dim"),
-            cited.text[left:local_start],
-            (cited.text[local_start:local_end], "bold reverse"),
-            cited.text[local_end:right],
-            ("”", "dim"),
-        )
-        console.print(quote)
-    where = f"{cited.source} · {cited.passage} · {cited.start}–{cited.end}"
-    footer = f"  {where} · {answer.model} · {result.seconds:.2f} s"
-    console.print(Text(footer, style="dim"))
-    console.print()
