@@ -55,7 +55,8 @@ def main() -> None:
         answerer.ask(question)
         timings.append(time.perf_counter() - began)
     print(
-        f"load (models + index + first question): {load_seconds:.2f} s   load average {os.getloadavg()[0]:.1f}"
+        f"load (models + index + first question): {load_seconds:.2f} s   "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
     print(
         f"per-question latency after load over {len(timings)} questions: "
@@ -78,7 +79,8 @@ def main() -> None:
     Index.build(prepared, answerer.embedder, config, use_cache=False)
     seconds = time.perf_counter() - began
     print(
-        f"indexing (embed + BM25 tokens, cache off): {passages} passages in {seconds:.2f} s = {passages / seconds:.0f} passages/s"
+        f"indexing (embed + BM25 tokens, cache off): {passages} passages in {seconds:.2f} s "
+        f"= {passages / seconds:.0f} passages/s"
     )
     began = time.perf_counter()
     Index.build(prepared, answerer.embedder, config)

@@ -107,7 +107,8 @@ def _print(name: str, report: dict[str, object], show_misses: bool) -> None:
             score = f1_score(prediction, item.answers)
             if score < 0.8:
                 print(
-                    f"  miss F1={score:.2f} {item.id}: {item.question} → {prediction!r} | gold {list(item.answers)}"
+                    f"  miss F1={score:.2f} {item.id}: {item.question} → {prediction!r} "
+                    f"| gold {list(item.answers)}"
                 )
 
 

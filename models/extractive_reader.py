@@ -42,11 +42,62 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
 _PERCENT_QUESTION = re.compile(r"\b(?:tỷ lệ|tỉ lệ|phần trăm|bao nhiêu %|tăng bao nhiêu|giảm bao nhiêu)")
 _SURNAMES = frozenset(
-    "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh đoàn trịnh lương mai cao".split()
+    [
+        "nguyễn",
+        "trần",
+        "lê",
+        "phạm",
+        "hoàng",
+        "huỳnh",
+        "phan",
+        "vũ",
+        "võ",
+        "đặng",
+        "bùi",
+        "đỗ",
+        "hồ",
+        "ngô",
+        "dương",
+        "lý",
+        "đinh",
+        "đoàn",
+        "trịnh",
+        "lương",
+        "mai",
+        "cao",
+    ]
 )
 _ORGANISATION_HEADS = frozenset(
-    "ban sở bộ uỷ ủy quận thành tỉnh hội đảng trường bệnh công viện trung phòng cục tổng liên mặt đoàn trạm"
-    " hđnd ubnd chi huyện xã phường".split()
+    [
+        "ban",
+        "sở",
+        "bộ",
+        "uỷ",
+        "ủy",
+        "quận",
+        "thành",
+        "tỉnh",
+        "hội",
+        "đảng",
+        "trường",
+        "bệnh",
+        "công",
+        "viện",
+        "trung",
+        "phòng",
+        "cục",
+        "tổng",
+        "liên",
+        "mặt",
+        "đoàn",
+        "trạm",
+        "hđnd",
+        "ubnd",
+        "chi",
+        "huyện",
+        "xã",
+        "phường",
+    ]
 )
 _GENERIC_UNITS = frozenset({"tiền", "lâu"})
 _PLACE_BEFORE = re.compile(

