@@ -21,7 +21,9 @@ import numpy as np
 
 from models.locate import locate_model, parse_model
 from models.phobert_alignment import AlignedTokens, align_tokens
+from models.qa_inputs import PairTemplate, pair_template
 from models.qa_windows import Span, best_span, no_answer_score, window_bounds
+from models.token_limits import model_token_limit
 from models.word_segmentation import wants_segmentation
 from pipeline.config import ReaderConfig
 from pipeline.errors import VidocError
@@ -30,6 +32,7 @@ from pipeline.protocols import Answer, Citation, ScoredPassage
 SECTION = "reader.model"
 MAX_QUESTION_TOKENS = 64
 BATCH_WINDOWS = 16
+TOKEN_CACHE_PASSAGES = 4096
 DEFAULT_THRESHOLD = 0.0  # the plain SQuAD 2.0 rule: answer when the best span beats no-answer
 
 
@@ -40,6 +43,7 @@ class _Loaded:
     device: str
     by_words: bool
     max_length: int
+    template: PairTemplate
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,6 @@ class _Found:
     span: Span
 
 
-def _model_limit(config: Any) -> int | None:
-    """Tokens a model can read: RoBERTa-family position tables reserve two slots for the padding offset."""
-    positions = getattr(config, "max_position_embeddings", None)
-    if not positions:
-        return None
-    roberta_like = getattr(config, "model_type", "") in {"roberta", "xlm-roberta", "camembert", "phobert"}
-    return positions - 2 if roberta_like else positions
-
-
 class PhoBERTReader:
     """Span reader over any ``AutoModelForQuestionAnswering`` checkpoint, loaded on first use."""
 
@@ -82,15 +77,18 @@ class PhoBERTReader:
         self.model_id = str(spec.local_dir) if spec.local_dir is not None else str(spec.hub_id)
         threshold = settings.threshold
         self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        self._tokens: dict[str, AlignedTokens] = {}  # passages come back question after question
 
     @cached_property
     def _loaded(self) -> _Loaded:
         folder = locate_model(self.settings.model or "", SECTION)
-        import torch  # noqa: F401  # fail here, not mid-question, when the models extra is missing
+        from models.torch_device import require_models_extra, resolve_device
+
+        require_models_extra("reader", "phobert")
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+        from transformers.utils import logging as transformers_logging
 
-        from models.torch_device import resolve_device
-
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars are noise between answers
         trust = self.settings.trust_remote_code
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=trust)
@@ -114,28 +112,35 @@ class PhoBERTReader:
             )
         device = resolve_device(self.settings.device, "reader")
         model.to(device).eval()
-        limits = [self.settings.max_length, _model_limit(model.config)]
+        limits = [self.settings.max_length, model_token_limit(model.config)]
         by_words = wants_segmentation(self.settings.word_segmented, self.settings.model or "", tokenizer)
-        return _Loaded(tokenizer, model, device, by_words, min(x for x in limits if x))
+        max_length = min(x for x in limits if x)
+        return _Loaded(tokenizer, model, device, by_words, max_length, pair_template(tokenizer))
+
+    def _passage_tokens(self, text: str) -> AlignedTokens:
+        """A passage's tokens with offsets; segmenting is the slow part, so each passage is done once."""
+        tokens = self._tokens.get(text)
+        if tokens is None:
+            loaded = self._loaded
+            tokens = align_tokens(loaded.tokenizer, text, loaded.by_words)
+            if len(self._tokens) >= TOKEN_CACHE_PASSAGES:
+                self._tokens.pop(next(iter(self._tokens)))
+            self._tokens[text] = tokens
+        return tokens
 
     def _question_ids(self, question: str) -> list[int]:
         loaded = self._loaded
-        return list(align_tokens(loaded.tokenizer, question, loaded.by_words).ids[:MAX_QUESTION_TOKENS])
+        longest = min(MAX_QUESTION_TOKENS, loaded.max_length // 2)  # leave the passage half the window
+        return list(align_tokens(loaded.tokenizer, question, loaded.by_words).ids[:longest])
 
     def _windows(self, question_ids: list[int], passages: list[AlignedTokens]) -> list[_Window]:
-        tokenizer = self._loaded.tokenizer
-        probe = [tokenizer.unk_token_id or 0]
-        specials = (
-            len(tokenizer.build_inputs_with_special_tokens(question_ids, probe)) - len(question_ids) - 1
-        )
-        budget = self._loaded.max_length - len(question_ids) - specials
+        template = self._loaded.template
+        budget = self._loaded.max_length - len(question_ids) - template.specials
         stride = min(self.settings.stride, budget // 2)
-        mask = tokenizer.get_special_tokens_mask(question_ids, probe)
-        offset = [i for i, special in enumerate(mask) if not special][len(question_ids)]
         windows = []
         for index, tokens in enumerate(passages):
             for first, last in window_bounds(len(tokens), budget, stride):
-                ids = tokenizer.build_inputs_with_special_tokens(question_ids, list(tokens.ids[first:last]))
+                ids, offset = template.build(question_ids, list(tokens.ids[first:last]))
                 windows.append(_Window(index, first, last, ids, offset))
         return windows
 
@@ -193,8 +198,7 @@ class PhoBERTReader:
     def read(self, question: str, passages: Sequence[ScoredPassage]) -> Answer:
         if not passages:
             return Answer(None, 0.0, (), self.model_id)
-        loaded = self._loaded
-        tokens = [align_tokens(loaded.tokenizer, p.passage.text, loaded.by_words) for p in passages]
+        tokens = [self._passage_tokens(p.passage.text) for p in passages]
         windows = self._windows(self._question_ids(question), tokens)
         found, null = self._best(windows, self._logits(windows), tokens)
         if found is None:

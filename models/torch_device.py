@@ -1,4 +1,7 @@
-"""Which torch device a ``device:`` setting means; imported only by the torch-backed models."""
+"""The torch runtime for the torch-backed models: is it installed, and which device ``device:`` means.
+
+Imported only by those models, so the offline default never pays for torch.
+"""
 
 from __future__ import annotations
 
@@ -17,3 +20,19 @@ def resolve_device(setting: str, section: str) -> str:
             f"Set {section}.device to auto or cpu.",
         )
     return setting
+
+
+def require_models_extra(
+    section: str, kind: str, modules: tuple[str, ...] = ("torch", "transformers")
+) -> None:
+    """A plain error, not an ImportError traceback, when a package of the models extra is missing."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            raise VidocError(
+                f"{section}.kind '{kind}' needs {name}, which is not installed.",
+                "Install the models extra: pip install -e '.[models]'.",
+            ) from None

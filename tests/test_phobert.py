@@ -315,3 +315,30 @@ def test_a_hub_model_not_on_this_machine_says_how_to_get_it() -> None:
     reader = build_reader(load_config(overrides={"reader": {"kind": "phobert", "model": "someone/not-here"}}))
     with pytest.raises(VidocError, match="vidoc models pull someone/not-here"):
         reader.read(QUESTION, [_long_passage("Đảng bộ có 20.585 đảng viên.")])
+
+
+def test_the_phobert_preset_points_at_a_fine_tuned_folder() -> None:
+    from models.factory import build_reader
+
+    config = load_config("phobert")
+    assert config.reader.kind == "phobert" and config.reader.max_length == 256
+    with pytest.raises(VidocError, match=r"model directory \./models/phobert-base-v2-viquad2 does not exist"):
+        build_reader(config)
+
+
+def test_an_xlmr_reader_uses_the_fast_tokenizer_offsets(tiny_xlmr_qa_dir, seed_text) -> None:
+    """The xlm-roberta-squad2 path: no segmentation, offsets from the tokenizer, NFD text still sliced."""
+    from models.factory import build_reader
+
+    reader = build_reader(_phobert_config(tiny_xlmr_qa_dir, threshold=-1e9, max_length=128, stride=16))
+    text = unicodedata.normalize("NFD", seed_text[:1500])
+    answer = reader.read(QUESTION, [_long_passage(text)])
+    loaded = reader._loaded
+    assert loaded.tokenizer.is_fast and not loaded.by_words and loaded.max_length == 128
+    assert len(reader._windows(reader._question_ids(QUESTION), [reader._passage_tokens(text)])) > 1
+    cited = answer.citations[0]
+    assert answer.text and text[cited.answer_start : cited.answer_end] == answer.text
+    tokens = reader._passage_tokens(text)
+    for piece, (start, end) in zip(tokens.pieces, tokens.spans, strict=True):
+        if piece != loaded.tokenizer.unk_token:
+            assert _skeleton(text[start:end]) == _skeleton(piece_text(piece))

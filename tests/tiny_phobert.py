@@ -158,7 +158,47 @@ def tiny_st_dir(tmp_path_factory: pytest.TempPathFactory, tiny_phobert_encoder_d
     from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
     encoder = Transformer(str(tiny_phobert_encoder_dir))
-    pooling = Pooling(encoder.get_word_embedding_dimension(), "mean")
+    pooling = Pooling(encoder.get_embedding_dimension(), "mean")
     folder = tmp_path_factory.mktemp("tiny-st-bi-encoder")
     SentenceTransformer(modules=[encoder, pooling], device="cpu").save(str(folder))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_xlmr_qa_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random XLM-R ``RobertaForQuestionAnswering``-style reader with a fast (offset-giving) tokenizer.
+
+    The ``xlm-roberta-squad2`` preset is read by the same reader without word segmentation; its
+    tokenizer is a unigram SentencePiece model, built here from the seed's syllables.
+    """
+    import re
+
+    import torch
+    from transformers import XLMRobertaConfig, XLMRobertaForQuestionAnswering, XLMRobertaTokenizer
+
+    text = SEED.read_text(encoding="utf-8")
+    syllables = sorted({"▁" + s for s in re.findall(r"\w+", text)})
+    characters = sorted({c for c in text if not c.isspace()})
+    pieces = ["<s>", "<pad>", "</s>", "<unk>", *syllables, *characters, "<mask>"]
+    vocab = [
+        (piece, 0.0 if i < 4 else (-2.0 if piece.startswith("▁") else -8.0)) for i, piece in enumerate(pieces)
+    ]
+    tokenizer = XLMRobertaTokenizer(vocab=vocab)
+    tokenizer.model_max_length = 512
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=HIDDEN,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=2 * HIDDEN,
+        max_position_embeddings=514,
+        type_vocab_size=1,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+    )
+    torch.manual_seed(2)
+    folder = tmp_path_factory.mktemp("tiny-xlmr-qa")
+    XLMRobertaForQuestionAnswering(config).save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
     return folder
