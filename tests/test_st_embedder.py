@@ -125,17 +125,26 @@ def _write_config(folder: Path, body: dict) -> Path:
     return path
 
 
-def test_cli_ask_with_the_st_embedder(tiny_st_dir, seed_path, tmp_path) -> None:
+def test_cli_ask_with_the_st_embedder(tiny_st_dir, tiny_phobert_qa_dir, seed_path, tmp_path) -> None:
+    """Dense retrieval on the bi-encoder's vectors, read by the PhoBERT reader (which always answers
+    with threshold -1e9, so the citations are there to check whatever the random vectors retrieve)."""
     config = _write_config(
-        tmp_path, {"embedder": {"kind": "sentence-transformers", "model": str(tiny_st_dir)}}
+        tmp_path,
+        {
+            "embedder": {"kind": "sentence-transformers", "model": str(tiny_st_dir)},
+            "retriever": {"mode": "dense", "top_k": 3},
+            "reader": {"kind": "phobert", "model": str(tiny_phobert_qa_dir), "threshold": -1e9},
+        },
     )
     result = run_cli("ask", str(seed_path), QUESTION, "--config", str(config), "--json")
     assert result.returncode == 0, result.stderr
     (record,) = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert record["model"] == str(tiny_phobert_qa_dir) and len(record["citations"]) == 3
     text = seed_path.read_text(encoding="utf-8")
-    assert record["citations"], record
     for citation in record["citations"]:
         assert text[citation["start"] : citation["end"]] == citation["text"]
+    cited = record["citations"][0]
+    assert text[cited["answer_start"] : cited["answer_end"]] == record["answer"]
 
 
 def test_cli_summarize_with_embedding_centrality(tiny_st_dir, seed_path, tmp_path) -> None:
