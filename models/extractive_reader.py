@@ -116,6 +116,9 @@ _DATE_OR_NUMBER = re.compile(
     r"(?:(?:ngày|năm|tháng|lúc)\s+)?(?:" + DATE.pattern + r"|" + NUMBER.pattern + r")", re.IGNORECASE
 )
 _LOCATIVE = re.compile(r"\b(?:tại|ở|trên|đến|về)\b", re.IGNORECASE)
+_PERSON_TITLE = re.compile(
+    r"\b(?:bí thư|chủ tịch|giám đốc|trưởng|phó|thủ tướng|chủ nhiệm|thủ khoa|á khoa|tác giả|ông|bà)\b"
+)
 _FUNCTION_POS = frozenset({"E", "C", "CC", "CH", "T", "R", "L", "P"})
 _WH_WORDS = frozenset({"gì", "nào", "sao", "đâu", "ai", "bao", "mấy"})
 
@@ -133,6 +136,7 @@ class _Question:
     asks_which: bool  # "X nào": often a named thing
     specific: frozenset[str]  # numbers and capitalised words of the question: the document must have them
     frame: QuestionFrame | None  # the question split around its question word (slot alignment)
+    wants_person: bool  # "Chủ tịch tỉnh là ai?": a title and "là ai" ask for a person's name
 
 
 def _parse(question: str) -> _Question:
@@ -168,6 +172,7 @@ def _parse(question: str) -> _Question:
         asks_which,
         specific,
         frame(norm),
+        asks_who and bool(_PERSON_TITLE.search(lowered)) and bool(re.search(r"\blà ai\b|^ai là\b", lowered)),
     )
 
 
@@ -281,11 +286,9 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
                 )
                 continue
             if question.kind == "entity" and question.asks_who:
-                first = sentence[start:end].split()[0].lower()
-                is_person = first in _SURNAMES or any(
-                    t.entity == "PER" for t in tokens if start <= t.start < end
-                )
-                spans.append((start, end, 0.15 if is_person else 0.0))
+                is_person = _looks_like_person(sentence, tokens, start, end)
+                if is_person or not question.wants_person:
+                    spans.append((start, end, 0.15 if is_person else 0.0))
                 continue
             prepositioned = question.kind == "place" and _PLACE_BEFORE.search(
                 sentence[max(0, start - 30) : start]
@@ -294,6 +297,8 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
         # "Quận ủy biểu dương những ai?" → "các tập thể": a plain phrase, trusted less than a name;
         # "bảo đảm an ninh ở đâu?" → "trụ sở tiếp công dân": a place phrase after tại/ở.
         for start, end, bonus in _phrase_spans(question, sentence, tokens):
+            if question.wants_person and not _looks_like_person(sentence, tokens, start, end):
+                continue  # "Bí thư ... là ai?" is answered by a person's name or not at all
             prepositioned = question.kind == "place" and _PLACE_BEFORE.search(
                 sentence[max(0, start - 30) : start]
             )
@@ -305,6 +310,14 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
             (start, end, 0.1) for start, end in name_spans(sentence, tokens, frozenset({"ORG", "LOC", "PER"}))
         ]
     return _phrase_spans(question, sentence, tokens) + _quoted_spans(sentence) + names
+
+
+def _looks_like_person(sentence: str, tokens: tuple[Token, ...], start: int, end: int) -> bool:
+    """A capitalised name led by a common surname, or tagged PER by underthesea."""
+    words = sentence[start:end].split()
+    if words and words[0].lower() in _SURNAMES and words[0][0].isupper():
+        return True
+    return any(t.entity == "PER" for t in tokens if start <= t.start < end)
 
 
 def _date_specificity(question: _Question, date: str) -> float:

@@ -48,6 +48,8 @@ _EDGE_WORDS = frozenset(
     {"của", "là", "sẽ", "đã", "được", "cho", "với", "thì", "bởi", "do", "nhằm", "để", "và"}
 )
 MAX_SLOT_SYLLABLES = 20
+# Six content syllables aligned tightly around a span are as strong evidence as a longer context.
+MIN_CONTEXT = 6
 _STRONG_BOUNDARY = re.compile(r"[.;:!?()\[\]“”\"«»]")
 
 
@@ -182,7 +184,7 @@ def slots(question: QuestionFrame, sentence_text: str) -> list[Slot]:
         return []
     content_left = sum(map(_is_content, question.left))
     content_right = sum(map(_is_content, question.right))
-    context_size = max(1, content_left + content_right)
+    context_size = max(1, min(content_left + content_right, MIN_CONTEXT))
     comma, strong = _boundaries(sentence_text, sentence)
     positions = range(len(sentence) + 1)
     left_at = [_aligned_backward(question.left, sentence, k, question.optional_head) for k in positions]
@@ -197,7 +199,7 @@ def slots(question: QuestionFrame, sentence_text: str) -> list[Slot]:
         if first >= last or last - first > MAX_SLOT_SYLLABLES:
             return
         span = (sentence[first].start, sentence[last - 1].end)
-        slot = Slot(*span, (left + right) / context_size, left, right, last - first)
+        slot = Slot(*span, min(1.0, (left + right) / context_size), left, right, last - first)
         if span not in found or found[span].strength < slot.strength:
             found[span] = slot
 
