@@ -50,6 +50,7 @@ _EDGE_WORDS = frozenset(
 MAX_SLOT_SYLLABLES = 20
 # Six content syllables aligned tightly around a span are as strong evidence as a longer context.
 MIN_CONTEXT = 6
+ONE_SIDED = 0.8
 _STRONG_BOUNDARY = re.compile(r"[.;:!?()\[\]“”\"«»]")
 
 
@@ -199,7 +200,10 @@ def slots(question: QuestionFrame, sentence_text: str) -> list[Slot]:
         if first >= last or last - first > MAX_SLOT_SYLLABLES:
             return
         span = (sentence[first].start, sentence[last - 1].end)
-        slot = Slot(*span, min(1.0, (left + right) / context_size), left, right, last - first)
+        strength = min(1.0, (left + right) / context_size)
+        if content_left and content_right and not (left > 0 and right > 0):
+            strength *= ONE_SIDED  # the question frames both sides; this span fits only one
+        slot = Slot(*span, strength, left, right, last - first)
         if span not in found or found[span].strength < slot.strength:
             found[span] = slot
 
