@@ -27,6 +27,7 @@ from pipeline.errors import VidocError
 
 # Rows per actor call: several summariser batches, so each block is length-sorted before batching.
 BLOCK_BATCHES = 4
+_JSONL_CHUNK_BYTES = 8 << 20
 
 
 def require_ray() -> Any:
@@ -76,8 +77,8 @@ def _normalise(batch: Any, spec: InputSpec, done: set[str]) -> Any:
     for item in batch.to_pylist():
         if spec.kind == "jsonl":
             try:
-                data = json.loads(item["text"])
-            except ValueError:
+                data = json.loads(item["line"].decode("utf-8"))
+            except ValueError:  # also UnicodeDecodeError
                 continue  # a broken line: the driver's scan already recorded it
             if not isinstance(data, dict):
                 continue
@@ -135,12 +136,37 @@ class SummariseActor:
         )
 
 
+def _jsonl_lines(path: str) -> Any:
+    """A Ray datasource of a JSONL file's raw lines, split on b"\\n" only, read in chunks.
+
+    Neither ``read_json`` nor ``read_text`` fits: pyarrow's JSON reader fails the whole file on one
+    broken line (``--skip-invalid`` must survive it), and ``read_text`` splits with ``str.splitlines``,
+    which also breaks lines at U+2028 or U+0085 inside a JSON string and decodes the file strictly.
+    """
+    from ray.data.datasource import FileBasedDatasource
+
+    class JsonlLines(FileBasedDatasource):
+        def _read_stream(self, f: Any, path: str) -> Any:
+            import pyarrow as pa
+
+            rest = b""
+            while True:
+                chunk = f.read(_JSONL_CHUNK_BYTES)
+                lines = (rest + chunk).split(b"\n")
+                rest = lines.pop() if chunk else b""
+                if lines:
+                    yield pa.table({"line": pa.array(lines, pa.binary())})
+                if not chunk:
+                    break
+
+    return JsonlLines([path])
+
+
 def _read(ray: Any, spec: InputSpec, skip_invalid: bool) -> Any:
-    """The input as a Ray dataset. JSONL is read as text lines and parsed in ``_Normalise``, because
-    pyarrow's JSON reader fails the whole file on one broken line, which ``--skip-invalid`` must survive."""
+    """The input as a Ray dataset with the input's own columns (JSONL: raw lines, parsed later)."""
     path = str(spec.path)
     if spec.kind == "jsonl":
-        return ray.data.read_text(path)
+        return ray.data.read_datasource(_jsonl_lines(path))
     if spec.kind == "csv":
         import pyarrow as pa
         from pyarrow import csv
@@ -185,6 +211,8 @@ def run_ray(
     run: BatchRun, config: Config, stop: StopRequest, address: str | None, workers: int | None
 ) -> None:
     """Summarise the pending records on Ray; the driver writes each result block through the sink."""
+    if not run.pending:
+        return  # everything is in the output already: no need to start Ray
     ray = start_ray(address, workers)
     stop.install()  # after ray.init, which may have installed handlers of its own
     try:

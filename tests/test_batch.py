@@ -195,12 +195,16 @@ def test_input_readers_stream_rows_with_line_numbers(tmp_path) -> None:
     assert rows == [Record("1", "x", 2)]
 
 
-def test_sigterm_finishes_the_batch_in_hand_and_a_rerun_completes(tmp_path) -> None:
+@pytest.mark.parametrize("engine", ["local", pytest.param("ray", marks=pytest.mark.slow)])
+def test_sigterm_finishes_the_batch_in_hand_and_a_rerun_completes(engine, tmp_path) -> None:
+    if engine == "ray":
+        pytest.importorskip("ray.data", reason="the ray extra is not installed")
     records = make_corpus(300, words=120)
     write_corpus(records, tmp_path / "in.jsonl")
     output = tmp_path / "out.jsonl"
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
-    command = [sys.executable, "-m", "pipeline", "batch", str(tmp_path / "in.jsonl"), "--output", str(output)]
+    args = ["batch", str(tmp_path / "in.jsonl"), "--output", str(output), "--engine", engine]
+    command = [sys.executable, "-m", "pipeline", *args]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
@@ -214,7 +218,7 @@ def test_sigterm_finishes_the_batch_in_hand_and_a_rerun_completes(tmp_path) -> N
     assert "stopped by SIGTERM" in stderr and "run the same command again" in stderr
     partial = read_lines(output)  # every line whole JSON, or this raises
     assert 0 < len(partial) < 300
-    rerun = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(output))
+    rerun = run_cli(*args)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{300 - len(partial)} done, {len(partial)} skipped" in rerun.stderr
     lines = by_id(output)

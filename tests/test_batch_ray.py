@@ -30,6 +30,8 @@ def lines_by_id(path: Path) -> dict[str, dict]:
 def inputs(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ray")
     records = [*make_corpus(10, words=150), {"id": "empty", "text": ""}]
+    # Line and paragraph separators inside a JSON string must not split the JSONL line.
+    records[3]["text"] = records[3]["text"].replace(". ", ".\u2028 ", 1).replace(". ", ".\x85 ", 1)
     write_corpus(records, folder / "in.jsonl")
     write_corpus(records, folder / "in.parquet")
     return folder

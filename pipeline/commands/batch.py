@@ -38,7 +38,10 @@ def batch_command(
         None, "--ray-address", help="Join a Ray cluster: 'auto' or ray://HOST:10001 (default: a local one)."
     ),
     workers: int | None = typer.Option(
-        None, "--workers", min=1, help="Ray actors (each builds the summariser once); default: CPU cores."
+        None,
+        "--workers",
+        min=1,
+        help="Ray actors, each building the summariser once (default: one per core, or per GPU).",
     ),
 ) -> None:
     """Summarise every document of INPUT into OUT; rerun the same command to resume."""
