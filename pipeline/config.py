@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from pipeline.errors import VidocError
 
@@ -66,6 +66,26 @@ class ReaderConfig(_Section):
     max_new_tokens: int = Field(32, ge=1)
     threshold: float | None = None
     trust_remote_code: bool = False
+    # Extractive span readers (kind phobert): windows of question + passage tokens, PhoBERT's 256 at most.
+    max_length: int = Field(256, ge=32)
+    stride: int = Field(64, ge=0)
+    max_answer_tokens: int = Field(32, ge=1)
+    word_segmented: bool | Literal["auto"] = "auto"
+
+    @field_validator("word_segmented", mode="before")
+    @classmethod
+    def _segmentation_choice(cls, value: object) -> object:
+        if value is True or value is False or value == "auto":
+            return value
+        raise ValueError("must be true, false or auto")
+
+    @field_validator("stride")
+    @classmethod
+    def _stride_below_window(cls, stride: int, info: ValidationInfo) -> int:
+        max_length = info.data.get("max_length", 256)
+        if stride >= max_length // 2:
+            raise ValueError(f"must be less than half of max_length ({max_length})")
+        return stride
 
 
 class Config(_Section):
