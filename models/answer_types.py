@@ -28,6 +28,7 @@ _PLACE_QUESTION = re.compile(
 )
 _ENTITY_QUESTION = re.compile(
     r"(?:^|[\s,])ai\b(?! cập)|\b(?:người nào|những ai|cơ quan nào|tổ chức nào|đơn vị nào|ông nào|bà nào)\b"
+    r"|\btên (?:là )?gì\b"
 )
 # Words that only shape a question; they are not evidence that a sentence is about it.
 QUESTION_WORDS = frozenset(

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from models.answer_types import (
+    DATE,
+    NUMBER,
     QUESTION_WORDS,
     SYLLABLE,
     AnswerType,
@@ -28,6 +30,7 @@ from models.answer_types import (
     number_spans,
     tagged_tokens,
 )
+from models.slot_alignment import QuestionFrame, Slot, frame, slots
 from pipeline.config import ReaderConfig
 from pipeline.protocols import Answer, Citation, ScoredPassage
 from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
@@ -38,6 +41,11 @@ DEFAULT_THRESHOLD = 0.5
 PASSAGES_READ = 3
 MAX_PHRASE_TOKENS = 12
 MAX_ANCHOR_GAP = 2
+SLOT_SUPPORT = 0.3  # bonus for a typed span framed by the question's context (models/slot_alignment.py)
+SLOT_WEIGHT = 0.6  # a slot span itself, by how much of the question's context frames it
+SLOT_LENGTH = 0.01  # per syllable: of two framed spans, the tighter one
+# Slot spans compete with typed spans (names, places) less for the questions that ask for those.
+_SLOT_KINDS = {"phrase": 0.1, "entity": 0.25, "place": 0.2}
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
 _PERCENT_QUESTION = re.compile(r"\b(?:tỷ lệ|tỉ lệ|phần trăm|bao nhiêu %|tăng bao nhiêu|giảm bao nhiêu)")
@@ -104,6 +112,13 @@ _PLACE_BEFORE = re.compile(
     r"\b(?:tại|ở|trên|đến|từ)\s+(?:(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường|thủ đô|nước)\s+)?$",
     re.IGNORECASE,
 )
+_DATE_OR_NUMBER = re.compile(
+    r"(?:(?:ngày|năm|tháng|lúc)\s+)?(?:" + DATE.pattern + r"|" + NUMBER.pattern + r")", re.IGNORECASE
+)
+_LOCATIVE = re.compile(r"\b(?:tại|ở|trên|đến|về)\b", re.IGNORECASE)
+_PERSON_TITLE = re.compile(
+    r"\b(?:bí thư|chủ tịch|giám đốc|trưởng|phó|thủ tướng|chủ nhiệm|thủ khoa|á khoa|tác giả|ông|bà)\b"
+)
 _FUNCTION_POS = frozenset({"E", "C", "CC", "CH", "T", "R", "L", "P"})
 _WH_WORDS = frozenset({"gì", "nào", "sao", "đâu", "ai", "bao", "mấy"})
 
@@ -120,6 +135,8 @@ class _Question:
     asks_who: bool  # "ai": a person's name, without the title the question already gives
     asks_which: bool  # "X nào": often a named thing
     specific: frozenset[str]  # numbers and capitalised words of the question: the document must have them
+    frame: QuestionFrame | None  # the question split around its question word (slot alignment)
+    wants_person: bool  # "Chủ tịch tỉnh là ai?": a title and "là ai" ask for a person's name
 
 
 def _parse(question: str) -> _Question:
@@ -144,7 +161,18 @@ def _parse(question: str) -> _Question:
         and m.group().lower() in content
     )
     return _Question(
-        norm, kind, content, bigrams, frozenset(syllables), unit, after_wh, asks_who, asks_which, specific
+        norm,
+        kind,
+        content,
+        bigrams,
+        frozenset(syllables),
+        unit,
+        after_wh,
+        asks_who,
+        asks_which,
+        specific,
+        frame(norm),
+        asks_who and bool(_PERSON_TITLE.search(lowered)) and bool(re.search(r"\blà ai\b|^ai là\b", lowered)),
     )
 
 
@@ -258,11 +286,9 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
                 )
                 continue
             if question.kind == "entity" and question.asks_who:
-                first = sentence[start:end].split()[0].lower()
-                is_person = first in _SURNAMES or any(
-                    t.entity == "PER" for t in tokens if start <= t.start < end
-                )
-                spans.append((start, end, 0.15 if is_person else 0.0))
+                is_person = _looks_like_person(sentence, tokens, start, end)
+                if is_person or not question.wants_person:
+                    spans.append((start, end, 0.15 if is_person else 0.0))
                 continue
             prepositioned = question.kind == "place" and _PLACE_BEFORE.search(
                 sentence[max(0, start - 30) : start]
@@ -271,6 +297,8 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
         # "Quận ủy biểu dương những ai?" → "các tập thể": a plain phrase, trusted less than a name;
         # "bảo đảm an ninh ở đâu?" → "trụ sở tiếp công dân": a place phrase after tại/ở.
         for start, end, bonus in _phrase_spans(question, sentence, tokens):
+            if question.wants_person and not _looks_like_person(sentence, tokens, start, end):
+                continue  # "Bí thư ... là ai?" is answered by a person's name or not at all
             prepositioned = question.kind == "place" and _PLACE_BEFORE.search(
                 sentence[max(0, start - 30) : start]
             )
@@ -282,6 +310,14 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
             (start, end, 0.1) for start, end in name_spans(sentence, tokens, frozenset({"ORG", "LOC", "PER"}))
         ]
     return _phrase_spans(question, sentence, tokens) + _quoted_spans(sentence) + names
+
+
+def _looks_like_person(sentence: str, tokens: tuple[Token, ...], start: int, end: int) -> bool:
+    """A capitalised name led by a common surname, or tagged PER by underthesea."""
+    words = sentence[start:end].split()
+    if words and words[0].lower() in _SURNAMES and words[0][0].isupper():
+        return True
+    return any(t.entity == "PER" for t in tokens if start <= t.start < end)
 
 
 def _date_specificity(question: _Question, date: str) -> float:
@@ -395,10 +431,36 @@ def _trim_question_words(question: _Question, sentence: str, start: int, end: in
     return syllables[0].start(), syllables[-1].end()
 
 
+def _slot_support(found: list[Slot], start: int, end: int) -> float:
+    """How well the question's context frames a typed span: the best slot starting where it starts (a
+    number's unit may run into the right context: "27 | đảng bộ cơ sở")."""
+    del end
+    return max((slot.strength for slot in found if slot.start == start), default=0.0)
+
+
 def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
     retrieval = 1.0 / (1.0 + sentence.rank)
+    use_slots = question.frame is not None and not (question.kind == "entity" and question.frame.equative)
+    found_slots = slots(question.frame, sentence.text) if use_slots else []
+    support = SLOT_SUPPORT if question.kind in _SLOT_KINDS else 0.0
+    spans = [
+        (start, end, bonus + support * _slot_support(found_slots, start, end))
+        for start, end, bonus in _typed_spans(question, sentence.text)
+    ]
+    if question.kind in _SLOT_KINDS:
+        offset = _SLOT_KINDS[question.kind]
+        for slot in found_slots:
+            text = sentence.text[slot.start : slot.end]
+            if _DATE_OR_NUMBER.fullmatch(text):
+                continue  # a date or a bare number does not answer "gì", "ai" or "ở đâu"
+            bonus = SLOT_WEIGHT * slot.strength - offset - SLOT_LENGTH * slot.syllables
+            if question.kind == "place" and not _LOCATIVE.search(
+                sentence.text[max(0, slot.start - 12) : slot.start + 4]
+            ):
+                bonus -= 0.2
+            spans.append((slot.start, slot.end, bonus))
     found = []
-    for start, end, bonus in _typed_spans(question, sentence.text):
+    for start, end, bonus in spans:
         if question.asks_who:
             start, end = _trim_question_words(question, sentence.text, start, end)
         if start >= end or _in_question(question, sentence.text[start:end]):

@@ -12,6 +12,7 @@ import typer
 
 from pipeline import __version__
 from pipeline.commands.ask import ask_command
+from pipeline.commands.batch import batch_command
 from pipeline.commands.chat import chat_command
 from pipeline.commands.eval import eval_command
 from pipeline.commands.models import models_app
@@ -48,6 +49,7 @@ app.command("summarize")(summarize_command)
 app.command("ask")(ask_command)
 app.command("chat")(chat_command)
 app.command("eval")(eval_command)
+app.command("batch")(batch_command)
 app.add_typer(models_app, name="models")
 
 

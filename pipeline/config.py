@@ -53,7 +53,7 @@ class SplitterConfig(_Section):
 
 class RetrieverConfig(_Section):
     top_k: int = Field(5, ge=1)
-    mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    mode: Literal["hybrid", "dense", "bm25"] = "dense"
     rrf_k: int = Field(60, ge=1)
     bm25_tokens: Literal["syllables", "words"] = "syllables"
 

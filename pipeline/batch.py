@@ -1,0 +1,170 @@
+"""``vidoc batch`` with the local engine, and the run bookkeeping both engines share.
+
+A run: scan the input (duplicates and broken lines end it before any work), recover the output
+(ids done, half line cut), summarise what is left in length-sorted batches, write each batch whole,
+and finally compact the errors file and report. The Ray engine (``pipeline.batch_ray``) replaces
+only the middle step, so the output contract, errors file and exit codes are the same.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from pipeline.batch_core import summarise_batch
+from pipeline.batch_io import InputScan, InputSpec, Record, check_scan, iter_rows, scan_input
+from pipeline.batch_output import BatchSink, recover_output
+from pipeline.batch_stop import StopRequest
+from pipeline.config import Config
+from pipeline.protocols import Summariser
+
+# Records gathered before sorting by length: big enough that batches are of similar length,
+# small enough that a stop request is answered within one batch and memory stays flat.
+WINDOW_BATCHES = 16
+
+
+@dataclass
+class BatchRun:
+    """Everything an engine needs: the input, what is done already, and where outcomes go."""
+
+    spec: InputSpec
+    scan: InputScan
+    sink: BatchSink
+    skipped: int
+    truncated_bytes: int
+
+    @property
+    def pending(self) -> int:
+        return self.scan.total - self.skipped
+
+
+def open_run(spec: InputSpec, output: Path, skip_invalid: bool) -> BatchRun:
+    """Check the input and the existing output; raise ``VidocError`` (exit 2) before any work."""
+    scan = scan_input(spec)
+    check_scan(spec, scan, skip_invalid)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    recovered = recover_output(output)
+    sink = BatchSink(output, recovered.done)
+    sink.write_invalid(scan.invalid)
+    skipped = len(scan.ids & recovered.done)
+    return BatchRun(spec, scan, sink, skipped, recovered.truncated_bytes)
+
+
+class _RateColumn(ProgressColumn):
+    """Documents per second since the start (steadier than rich's windowed speed for slow batches)."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        rate = task.completed / elapsed if elapsed > 0 else 0.0
+        return Text(f"{rate:,.1f} docs/s", style="progress.data.speed")
+
+
+@contextmanager
+def batch_progress(total: int) -> Iterator[tuple[Progress, int]]:
+    """A progress bar on stderr (stdout stays free for pipes): count, docs/s, elapsed and ETA."""
+    progress = Progress(
+        TextColumn("[bold]summarising"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    with progress:
+        yield progress, progress.add_task("summarising", total=total)
+
+
+def run_local(
+    run: BatchRun, config: Config, summariser: Summariser, stop: StopRequest, progress: Progress, task: int
+) -> None:
+    """Summarise every pending record in this process, one length-sorted batch at a time."""
+    batch_size = config.summariser.batch_size
+    window: list[Record] = []
+
+    def flush() -> bool:
+        window.sort(key=lambda record: record.length)
+        for start in range(0, len(window), batch_size):
+            batch = window[start : start + batch_size]
+            outcomes = summarise_batch([(r.id, r.text, r.path) for r in batch], config, summariser)
+            run.sink.write(outcomes)
+            progress.advance(task, len(batch))
+            if stop.requested:
+                return False
+        window.clear()
+        return True
+
+    for row in iter_rows(run.spec):
+        if isinstance(row, Record) and row.id not in run.sink.done:
+            window.append(row)
+            if len(window) >= batch_size * WINDOW_BATCHES and not flush():
+                return
+    flush()
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """The final line and the exit code: 0 all done, 1 some failed, 130/143 stopped by a signal."""
+
+    done: int
+    skipped: int
+    failed: int
+    invalid: int
+    errors_left: int
+    seconds: float
+    remaining: int
+    stopped_by: str
+    exit_code: int
+
+    def line(self, errors_file: Path) -> str:
+        rate = self.done / self.seconds if self.seconds > 0 else 0.0
+        text = (
+            f"{self.done} done, {self.skipped} skipped, {self.failed} failed"
+            + (f", {self.invalid} invalid lines skipped" if self.invalid else "")
+            + f", {self.seconds:.1f} s wall ({rate:.1f} docs/s)."
+        )
+        if self.errors_left:
+            text += f" Failures: {errors_file}."
+        if self.stopped_by:
+            text = (
+                f"stopped by {self.stopped_by} with {self.remaining} documents left; "
+                f"run the same command again to resume. {text}"
+            )
+        return text
+
+
+def finish_run(run: BatchRun, stop: StopRequest, started: float) -> BatchReport:
+    """Compact the errors file and decide the exit code."""
+    invalid_lines = {line.line for line in run.scan.invalid}
+    errors_left = run.sink.compact_errors(run.scan.ids, invalid_lines)
+    remaining = len(run.scan.ids - run.sink.done)
+    code = stop.exit_code if stop.requested else (1 if errors_left else 0)
+    return BatchReport(
+        done=run.sink.written,
+        skipped=run.skipped,
+        failed=len(run.sink.failed),
+        invalid=run.sink.invalid,
+        errors_left=errors_left,
+        seconds=time.perf_counter() - started,
+        remaining=remaining,
+        stopped_by=stop.name,
+        exit_code=code,
+    )

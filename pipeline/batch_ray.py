@@ -1,0 +1,291 @@
+"""``vidoc batch --engine ray``: the same batch function on Ray Data actors, locally or on a cluster.
+
+Each actor builds the summariser once (a ViT5 model loads once per actor, on its own GPU when the
+config's device is CUDA) and calls ``pipeline.batch_core.summarise_records`` on the blocks it gets.
+With a JSONL output the driver iterates the result blocks and writes them through the same
+``BatchSink`` as the local engine, so resume, the errors file and exit codes do not change; with a
+folder or ``s3://`` output Ray writes Parquet files itself and resume reads the ids back from them.
+
+Ray is an optional extra: nothing here is imported unless ``--engine ray`` is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+from pipeline.batch import BatchRun, batch_progress
+from pipeline.batch_core import Outcome, summarise_records
+from pipeline.batch_io import InputSpec, Record, check_scan, scan_input, to_row
+from pipeline.batch_stop import StopRequest
+from pipeline.config import Config
+from pipeline.errors import VidocError
+
+# Rows per actor call: several summariser batches, so each block is length-sorted before batching.
+BLOCK_BATCHES = 4
+_JSONL_CHUNK_BYTES = 8 << 20
+
+
+def require_ray() -> Any:
+    """Import Ray Data or say, in one line, how to install it."""
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise VidocError("--engine ray needs Ray: pip install -e '.[ray]'") from None
+    return ray
+
+
+def start_ray(address: str | None, workers: int | None) -> Any:
+    """Join the cluster at ``address``, or start a local instance with this machine's cores."""
+    ray = require_ray()
+    if ray.is_initialized():
+        return ray
+    quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
+    if address:
+        ray.init(address=address, **quiet)
+    else:
+        # One CPU slot more than the actors take: with every slot held by an actor, Ray Data
+        # backpressures the read tasks forever and the run hangs with nothing to summarise.
+        cores = os.cpu_count() or 1
+        ray.init(num_cpus=max(cores, workers or cores) + 1, **quiet)
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # vidoc reports progress and failures itself
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # vidoc draws its own bar from the driver
+    return ray
+
+
+def _actor_count(ray: Any, workers: int | None, gpu: bool) -> int:
+    """``--workers``, else one actor per GPU, else one per CPU but one (left to the read tasks)."""
+    if workers:
+        return workers
+    resources = ray.cluster_resources()
+    if gpu:
+        return max(int(resources.get("GPU", 1)), 1)
+    return max(int(resources.get("CPU", 2)) - 1, 1)
+
+
+def _normalise(batch: Any, spec: InputSpec, done: set[str]) -> Any:
+    """Rows of any input format → ``id, text, path, length`` columns, minus the ids already done."""
+    import pyarrow as pa
+
+    rows: dict[str, list[Any]] = {"id": [], "text": [], "path": [], "length": []}
+    for item in batch.to_pylist():
+        if spec.kind == "jsonl":
+            try:
+                data = json.loads(item["line"].decode("utf-8"))
+            except ValueError:  # also UnicodeDecodeError
+                continue  # a broken line: the driver's scan already recorded it
+            if not isinstance(data, dict):
+                continue
+            row = to_row(data.get(spec.id_column), data.get(spec.text_column, ...), 0, spec)
+        elif spec.kind == "folder":
+            row = Record(item["id"], None, 0, item["path"])
+        else:
+            row = to_row(item.get(spec.id_column), item.get(spec.text_column), 0, spec)
+        if isinstance(row, Record) and row.id not in done:
+            rows["id"].append(row.id)
+            rows["text"].append(row.text)
+            rows["path"].append(row.path)
+            rows["length"].append(row.length)
+    schema = pa.schema(
+        [("id", pa.string()), ("text", pa.string()), ("path", pa.string()), ("length", pa.int64())]
+    )
+    return pa.table(rows, schema=schema)
+
+
+class SummariseActor:
+    """A Ray actor: builds the summariser from the config once, then summarises blocks of rows."""
+
+    def __init__(self, config_data: dict[str, Any]) -> None:
+        from models.factory import build_summariser
+
+        self.config = Config.model_validate(config_data)
+        self.summariser = build_summariser(self.config)
+
+    def __call__(self, batch: Any) -> Any:
+        import pyarrow as pa
+
+        rows = batch.to_pylist()
+        outcomes = summarise_records(
+            [(row["id"], row["text"], row["path"]) for row in rows],
+            [row["length"] for row in rows],
+            self.config,
+            self.summariser,
+        )
+
+        def field(name: str) -> list[Any]:
+            return [o.record[name] if o.record else None for o in outcomes]
+
+        return pa.table(
+            {
+                "id": pa.array([o.id for o in outcomes], pa.string()),
+                "summary": pa.array(field("summary"), pa.string()),
+                "model": pa.array(field("model"), pa.string()),
+                "seconds": pa.array(field("seconds"), pa.float64()),
+                "error": pa.array([o.error for o in outcomes], pa.string()),
+                "record": pa.array(
+                    [json.dumps(o.record, ensure_ascii=False) if o.record else None for o in outcomes],
+                    pa.string(),
+                ),
+            }
+        )
+
+
+def _jsonl_lines(path: str) -> Any:
+    """A Ray datasource of a JSONL file's raw lines, split on b"\\n" only, read in chunks.
+
+    Neither ``read_json`` nor ``read_text`` fits: pyarrow's JSON reader fails the whole file on one
+    broken line (``--skip-invalid`` must survive it), and ``read_text`` splits with ``str.splitlines``,
+    which also breaks lines at U+2028 or U+0085 inside a JSON string and decodes the file strictly.
+    """
+    from ray.data.datasource import FileBasedDatasource
+
+    class JsonlLines(FileBasedDatasource):
+        def _read_stream(self, f: Any, path: str) -> Any:
+            import pyarrow as pa
+
+            rest = b""
+            while True:
+                chunk = f.read(_JSONL_CHUNK_BYTES)
+                lines = (rest + chunk).split(b"\n")
+                rest = lines.pop() if chunk else b""
+                if lines:
+                    yield pa.table({"line": pa.array(lines, pa.binary())})
+                if not chunk:
+                    break
+
+    return JsonlLines([path])
+
+
+def _read(ray: Any, spec: InputSpec, skip_invalid: bool) -> Any:
+    """The input as a Ray dataset with the input's own columns (JSONL: raw lines, parsed later)."""
+    path = str(spec.path)
+    if spec.kind == "jsonl":
+        return ray.data.read_datasource(_jsonl_lines(path))
+    if spec.kind == "csv":
+        import pyarrow as pa
+        from pyarrow import csv
+
+        return ray.data.read_csv(
+            path,
+            parse_options=csv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=(lambda row: "skip") if skip_invalid else None
+            ),
+            convert_options=csv.ConvertOptions(
+                column_types={spec.id_column: pa.string(), spec.text_column: pa.string()},
+                include_columns=[spec.id_column, spec.text_column],
+            ),
+        )
+    if spec.kind == "parquet":
+        return ray.data.read_parquet(path, columns=[spec.id_column, spec.text_column])
+    from pipeline.batch_io import iter_rows
+
+    paths = [{"id": row.id, "path": row.path} for row in iter_rows(spec) if isinstance(row, Record)]
+    return ray.data.from_items(paths)
+
+
+def _summaries(
+    ray: Any, spec: InputSpec, done: set[str], config: Config, skip_invalid: bool, workers: int | None
+) -> Any:
+    """The lazy pipeline: read → normalise and drop done ids → summarise on actors."""
+    gpu = config.summariser.device.startswith("cuda")
+    dataset = _read(ray, spec, skip_invalid).map_batches(
+        _normalise, fn_kwargs={"spec": spec, "done": done}, batch_format="pyarrow"
+    )
+    return dataset.map_batches(
+        SummariseActor,
+        fn_constructor_args=(config.model_dump(),),
+        batch_format="pyarrow",
+        batch_size=config.summariser.batch_size * BLOCK_BATCHES,
+        compute=ray.data.ActorPoolStrategy(size=_actor_count(ray, workers, gpu)),
+        num_gpus=1 if gpu else 0,
+    )
+
+
+def run_ray(
+    run: BatchRun, config: Config, stop: StopRequest, address: str | None, workers: int | None
+) -> None:
+    """Summarise the pending records on Ray; the driver writes each result block through the sink."""
+    if not run.pending:
+        return  # everything is in the output already: no need to start Ray
+    ray = start_ray(address, workers)
+    stop.install()  # after ray.init, which may have installed handlers of its own
+    try:
+        dataset = _summaries(ray, run.spec, set(run.sink.done), config, bool(run.scan.invalid), workers)
+        with batch_progress(run.pending) as (progress, task):
+            for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
+                outcomes = [
+                    Outcome(row["id"], json.loads(row["record"]) if row["record"] else None, row["error"])
+                    for row in batch.to_pylist()
+                ]
+                run.sink.write(outcomes)
+                progress.advance(task, len(outcomes))
+                if stop.requested:
+                    break
+    finally:
+        ray.shutdown()
+
+
+def _done_in_parquet(output: str) -> set[str]:
+    """Ids with a summary in the Parquet files already written (rows with an ``error`` are retried)."""
+    import pyarrow.dataset as ds
+
+    try:
+        dataset = ds.dataset(output, format="parquet")
+        table = dataset.to_table(columns=["id", "error"])
+    except (FileNotFoundError, OSError, ValueError):
+        return set()
+    return {row["id"] for row in table.to_pylist() if row["error"] is None}
+
+
+def _failed_in_parquet(output: str, done: set[str]) -> list[tuple[str, str]]:
+    """Ids that failed and have no summary yet (a rerun adds a row per retry: one entry each)."""
+    import pyarrow.dataset as ds
+
+    try:
+        table = ds.dataset(output, format="parquet").to_table(columns=["id", "error"])
+    except (FileNotFoundError, OSError, ValueError):
+        return []
+    failed = {row["id"]: row["error"] for row in table.to_pylist() if row["error"] and row["id"] not in done}
+    return list(failed.items())
+
+
+def run_ray_parquet(
+    spec: InputSpec,
+    output: str,
+    config: Config,
+    skip_invalid: bool,
+    address: str | None,
+    workers: int | None,
+) -> int:
+    """Ray writes Parquet files into ``output``; returns the exit code (0, 1 when some failed)."""
+    scan = scan_input(spec)
+    check_scan(spec, scan, skip_invalid)
+    done = _done_in_parquet(output)
+    skipped = len(scan.ids & done)
+    ray = start_ray(address, workers)
+    started = time.perf_counter()
+    try:
+        dataset = _summaries(ray, spec, done, config, bool(scan.invalid), workers)
+        if skipped < scan.total:
+            dataset.drop_columns(["record"]).write_parquet(output)
+    finally:
+        ray.shutdown()
+    seconds = time.perf_counter() - started
+    done_now = _done_in_parquet(output)
+    failed = _failed_in_parquet(output, done_now)
+    written = len((done_now - done) & scan.ids)
+    for record_id, error in failed[:5]:
+        print(f"vidoc batch: failed {record_id}: {error}", file=sys.stderr)
+    print(
+        f"vidoc batch: {written} done, {skipped} skipped, {len(failed)} failed"
+        + (f", {len(scan.invalid)} invalid lines skipped" if scan.invalid else "")
+        + f", {seconds:.1f} s wall. Parquet files in {output} (rows with an 'error' are retried on rerun).",
+        file=sys.stderr,
+    )
+    return 1 if failed else 0

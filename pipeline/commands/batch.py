@@ -1,0 +1,93 @@
+"""``vidoc batch INPUT --output OUT``: summarise thousands of documents, resumably, locally or on Ray."""
+
+from __future__ import annotations
+
+import time
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from pipeline.commands.summarize import CONFIG_HELP
+from pipeline.errors import VidocError
+
+
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+def _parquet_output(output: str) -> bool:
+    """A folder (trailing slash or existing directory) or an s3:// URI means Parquet files written by Ray."""
+    return output.startswith("s3://") or output.endswith("/") or Path(output).is_dir()
+
+
+def batch_command(
+    input: Path = typer.Argument(..., help="JSONL, CSV or Parquet file with id and text, or a folder."),
+    output: str = typer.Option(
+        ..., "--output", "-o", help="JSONL file (resumable); with --engine ray also DIR/ or s3:// (Parquet)."
+    ),
+    config: str | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+    id_column: str = typer.Option("id", "--id-column", help="Field or column holding the document id."),
+    text_column: str = typer.Option("text", "--text-column", help="Field or column holding the text."),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Record broken input lines in the errors file instead of stopping."
+    ),
+    engine: Engine = typer.Option(Engine.local, "--engine", help="local: this process; ray: Ray Data."),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="Join a Ray cluster: 'auto' or ray://HOST:10001 (default: a local one)."
+    ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        help="Ray actors, each building the summariser once (default: one per core, or per GPU).",
+    ),
+) -> None:
+    """Summarise every document of INPUT into OUT; rerun the same command to resume."""
+    from pipeline.batch import batch_progress, finish_run, open_run, run_local
+    from pipeline.batch_io import detect_input
+    from pipeline.batch_output import errors_path
+    from pipeline.batch_stop import StopRequest
+    from pipeline.config import load_config
+
+    if engine is Engine.local and (ray_address or workers):
+        raise VidocError("--ray-address and --workers apply to --engine ray only.")
+    settings = load_config(config)
+    spec = detect_input(input, id_column, text_column)
+    if _parquet_output(output):
+        if engine is not Engine.ray:
+            raise VidocError(
+                f"{output}: Parquet output (a folder or s3://) is written by Ray.",
+                "Add --engine ray, or pass a .jsonl file as --output.",
+            )
+        from pipeline.batch_ray import run_ray_parquet
+
+        raise typer.Exit(run_ray_parquet(spec, output, settings, skip_invalid, ray_address, workers))
+    if engine is Engine.ray:
+        from pipeline.batch_ray import require_ray
+
+        require_ray()
+    out = Path(output)
+    run = open_run(spec, out, skip_invalid)
+    if run.truncated_bytes:
+        typer.echo(
+            f"vidoc batch: removed a half-written last line ({run.truncated_bytes} bytes) from {out}.",
+            err=True,
+        )
+    started = time.perf_counter()
+    with StopRequest() as stop:
+        if engine is Engine.local:
+            from models.factory import build_summariser
+
+            summariser = build_summariser(settings)
+            started = time.perf_counter()
+            with batch_progress(run.pending) as (progress, task):
+                run_local(run, settings, summariser, stop, progress, task)
+        else:
+            from pipeline.batch_ray import run_ray
+
+            run_ray(run, settings, stop, ray_address, workers)
+    report = finish_run(run, stop, started)
+    typer.echo(f"vidoc batch: {report.line(errors_path(out))}", err=True)
+    raise typer.Exit(report.exit_code)

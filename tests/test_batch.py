@@ -1,0 +1,243 @@
+"""``vidoc batch`` with the local engine: formats, resume, broken input, failures, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmarks.make_corpus import make_corpus, write_corpus
+from pipeline.batch_io import InvalidLine, Record, detect_input, iter_rows
+from pipeline.batch_output import errors_path, recover_output
+from pipeline.errors import VidocError
+from tests.conftest import ROOT, run_cli
+
+
+def read_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def by_id(path: Path) -> dict[str, dict]:
+    lines = read_lines(path)
+    ids = [line["id"] for line in lines]
+    assert len(ids) == len(set(ids)), "an id was written twice"
+    return {line["id"]: line for line in lines}
+
+
+def write_ascii_jsonl(records: list[dict], path: Path) -> None:
+    """JSON escapes, so a lone surrogate (text no UTF-8 file can hold) survives into the input."""
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="ascii")
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[dict[str, str]]:
+    return make_corpus(6, words=150)
+
+
+@pytest.fixture(scope="module")
+def jsonl_result(corpus, tmp_path_factory) -> dict[str, dict]:
+    folder = tmp_path_factory.mktemp("jsonl")
+    write_corpus(corpus, folder / "in.jsonl")
+    result = run_cli("batch", str(folder / "in.jsonl"), "--output", str(folder / "out.jsonl"))
+    assert result.returncode == 0, result.stderr
+    assert "6 done, 0 skipped" in result.stderr and "docs/s" in result.stderr
+    return by_id(folder / "out.jsonl")
+
+
+def test_jsonl_output_contract_and_same_summary_as_summarize(jsonl_result, corpus, tmp_path) -> None:
+    assert set(jsonl_result) == {record["id"] for record in corpus}
+    for line in jsonl_result.values():
+        assert {"id", "summary", "model", "seconds", "sentences"} <= line.keys()
+        assert line["summary"].strip() and line["model"].startswith("extractive")
+    document = tmp_path / "doc.txt"
+    document.write_text(corpus[2]["text"], encoding="utf-8")
+    single = run_cli("summarize", str(document), "--json")
+    assert single.returncode == 0, single.stderr
+    expected = json.loads(single.stdout)
+    assert jsonl_result[corpus[2]["id"]]["summary"] == expected["summary"]
+    assert jsonl_result[corpus[2]["id"]]["sentences"] == expected["sentences"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_csv_and_parquet_give_the_jsonl_summaries(suffix, corpus, jsonl_result, tmp_path) -> None:
+    write_corpus(corpus, tmp_path / f"in{suffix}")
+    result = run_cli("batch", str(tmp_path / f"in{suffix}"), "--output", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 0, result.stderr
+    lines = by_id(tmp_path / "out.jsonl")
+    assert {key: line["summary"] for key, line in lines.items()} == {
+        key: line["summary"] for key, line in jsonl_result.items()
+    }
+
+
+def test_folder_input_ids_are_relative_paths(corpus, jsonl_result, tmp_path) -> None:
+    (tmp_path / "docs" / "sub").mkdir(parents=True)
+    (tmp_path / "docs" / "a.txt").write_text(corpus[0]["text"], encoding="utf-8")
+    (tmp_path / "docs" / "sub" / "b.md").write_text(corpus[1]["text"], encoding="utf-8")
+    (tmp_path / "docs" / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    result = run_cli("batch", str(tmp_path / "docs"), "--output", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 1, result.stderr
+    lines = by_id(tmp_path / "out.jsonl")
+    assert set(lines) == {"a.txt", "sub/b.md"}
+    assert lines["a.txt"]["summary"] == jsonl_result[corpus[0]["id"]]["summary"]
+    (error,) = read_lines(tmp_path / "out.errors.jsonl")
+    assert error["id"] == "binary.txt" and "binary" in error["error"]
+
+
+def test_resume_skips_done_ids_and_truncates_a_half_line(corpus, jsonl_result, tmp_path) -> None:
+    write_corpus(corpus, tmp_path / "in.jsonl")
+    output = tmp_path / "out.jsonl"
+    first_two = [jsonl_result[record["id"]] for record in corpus[:2]]
+    half = json.dumps(jsonl_result[corpus[2]["id"]], ensure_ascii=False)[:40]
+    output.write_text(
+        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in first_two) + half, encoding="utf-8"
+    )
+    result = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert "removed a half-written last line" in result.stderr
+    assert "4 done, 2 skipped" in result.stderr
+    lines = by_id(output)
+    assert set(lines) == set(jsonl_result)
+    assert lines[corpus[2]["id"]]["summary"] == jsonl_result[corpus[2]["id"]]["summary"]
+    again = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(output))
+    assert again.returncode == 0 and "0 done, 6 skipped" in again.stderr
+    assert len(read_lines(output)) == 6
+
+
+def test_recover_output_refuses_a_broken_middle_line(tmp_path) -> None:
+    output = tmp_path / "out.jsonl"
+    output.write_text('{"id": "a", "summary": "x"}\nnot json\n{"id": "b", "summary": "y"}\n')
+    with pytest.raises(VidocError, match="line 2"):
+        recover_output(output)
+    output.write_text('{"id": "a", "summary": "x"}\n{"id": "b", "sum')
+    recovered = recover_output(output)
+    assert recovered.done == {"a"} and recovered.truncated_bytes == len('{"id": "b", "sum')
+    assert output.read_text() == '{"id": "a", "summary": "x"}\n'
+    assert errors_path(output).name == "out.errors.jsonl"
+
+
+def test_duplicate_ids_end_the_run_naming_them(tmp_path) -> None:
+    records = [
+        {"id": "a", "text": "x"},
+        {"id": "b", "text": "y"},
+        {"id": "a", "text": "z"},
+        {"id": 7, "text": "w"},
+    ]
+    records.append({"id": "7", "text": "v"})
+    write_corpus(records, tmp_path / "in.jsonl")
+    result = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "out.jsonl"))
+    assert result.returncode == 2
+    assert "duplicate ids: 'a' ×2, '7' ×2" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_broken_line_stops_the_run_unless_skip_invalid(corpus, tmp_path) -> None:
+    lines = [json.dumps(record, ensure_ascii=False) for record in corpus[:3]]
+    lines.insert(2, '{"id": "broken", "text": "no closing quote}')
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["batch", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "out.jsonl")]
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert "in.jsonl: line 3: not valid JSON" in result.stderr and "--skip-invalid" in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+    skipped = run_cli(*args, "--skip-invalid")
+    assert skipped.returncode == 1, skipped.stderr
+    assert "3 done" in skipped.stderr and "1 invalid lines skipped" in skipped.stderr
+    assert set(by_id(tmp_path / "out.jsonl")) == {record["id"] for record in corpus[:3]}
+    (error,) = read_lines(tmp_path / "out.errors.jsonl")
+    assert error["id"] is None and error["line"] == 3 and "not valid JSON" in error["error"]
+
+
+def test_failed_documents_go_to_the_errors_file_and_are_retried(corpus, tmp_path) -> None:
+    records = [*corpus[:2], {"id": "empty", "text": "   "}, {"id": "null", "text": None}]
+    records.append({"id": "lone-surrogate", "text": "Tin \udc80 tức."})
+    write_ascii_jsonl(records, tmp_path / "in.jsonl")
+    output = tmp_path / "out.jsonl"
+    result = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(output))
+    assert result.returncode == 1, result.stderr
+    assert "2 done, 0 skipped, 3 failed" in result.stderr and "out.errors.jsonl" in result.stderr
+    errors = {entry["id"]: entry["error"] for entry in read_lines(errors_path(output))}
+    assert errors == {"empty": "empty text", "null": "empty text", "lone-surrogate": errors["lone-surrogate"]}
+    assert errors["lone-surrogate"].startswith("undecodable text")
+    assert set(by_id(output)) == {record["id"] for record in corpus[:2]}
+    records[2] = {"id": "empty", "text": corpus[3]["text"]}  # fixed in the input: retried and done
+    write_ascii_jsonl(records, tmp_path / "in.jsonl")
+    rerun = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(output))
+    assert rerun.returncode == 1
+    assert "1 done, 2 skipped, 2 failed" in rerun.stderr
+    assert {entry["id"] for entry in read_lines(errors_path(output))} == {"null", "lone-surrogate"}
+    write_corpus(records[:3], tmp_path / "in.jsonl")  # the failing ones removed from the input
+    final = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(output))
+    assert final.returncode == 0, final.stderr
+    assert not errors_path(output).exists()
+
+
+def test_input_readers_stream_rows_with_line_numbers(tmp_path) -> None:
+    (tmp_path / "in.csv").write_text('id,text\n1,"một\nhai"\n2,ba,extra\n\n007,bốn\n', encoding="utf-8")
+    rows = list(iter_rows(detect_input(tmp_path / "in.csv")))
+    assert rows == [
+        Record("1", "một\nhai", 2),
+        InvalidLine(4, "3 columns where the header has 2"),
+        Record("007", "bốn", 6),
+    ]
+    (tmp_path / "in.tsv").write_text("x")
+    with pytest.raises(VidocError, match="cannot tell the input format"):
+        detect_input(tmp_path / "in.tsv")
+    (tmp_path / "cols.csv").write_text("key,body\n1,x\n")
+    with pytest.raises(VidocError, match="no column 'id', 'text'"):
+        list(iter_rows(detect_input(tmp_path / "cols.csv")))
+    rows = list(iter_rows(detect_input(tmp_path / "cols.csv", id_column="key", text_column="body")))
+    assert rows == [Record("1", "x", 2)]
+
+
+@pytest.mark.parametrize("engine", ["local", pytest.param("ray", marks=pytest.mark.slow)])
+def test_sigterm_finishes_the_batch_in_hand_and_a_rerun_completes(engine, tmp_path) -> None:
+    if engine == "ray":
+        pytest.importorskip("ray.data", reason="the ray extra is not installed")
+    records = make_corpus(300, words=120)
+    write_corpus(records, tmp_path / "in.jsonl")
+    output = tmp_path / "out.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    args = ["batch", str(tmp_path / "in.jsonl"), "--output", str(output), "--engine", engine]
+    command = [sys.executable, "-m", "pipeline", *args]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if output.exists() and output.read_bytes().count(b"\n") >= 1:
+            break
+        time.sleep(0.01)
+    assert process.poll() is None, "the run ended before it could be stopped"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr
+    assert "stopped by SIGTERM" in stderr and "run the same command again" in stderr
+    partial = read_lines(output)  # every line whole JSON, or this raises
+    assert 0 < len(partial) < 300
+    rerun = run_cli(*args)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{300 - len(partial)} done, {len(partial)} skipped" in rerun.stderr
+    lines = by_id(output)
+    assert set(lines) == {record["id"] for record in records}
+    assert all(line["summary"].strip() for line in lines.values())
+
+
+def test_local_batch_never_imports_ray(corpus, tmp_path) -> None:
+    write_corpus(corpus[:1], tmp_path / "in.jsonl")
+    code = (
+        "import sys\nfrom pipeline.cli import main\n"
+        f"args = ['batch', {str(tmp_path / 'in.jsonl')!r}, '--output', {str(tmp_path / 'o.jsonl')!r}]\n"
+        "try:\n    main(args)\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        "print('heavy:', sorted(m for m in ('ray', 'torch', 'transformers') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "heavy: []"

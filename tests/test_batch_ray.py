@@ -1,0 +1,99 @@
+"""``vidoc batch --engine ray``: same ids and summaries as the local engine, resume, failures, no-Ray message.
+
+Each CLI run starts a local Ray instance (a few seconds), so the module shares runs between tests.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.make_corpus import make_corpus, write_corpus
+from pipeline.cli import main
+from tests.conftest import run_cli
+
+
+def needs_ray() -> None:
+    pytest.importorskip("ray.data", reason="the ray extra is not installed")
+
+
+def lines_by_id(path: Path) -> dict[str, dict]:
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == len({line["id"] for line in lines}), "an id was written twice"
+    return {line["id"]: line for line in lines}
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("ray")
+    records = [*make_corpus(10, words=150), {"id": "empty", "text": ""}]
+    # Line and paragraph separators inside a JSON string must not split the JSONL line.
+    records[3]["text"] = records[3]["text"].replace(". ", ".\u2028 ", 1).replace(". ", ".\x85 ", 1)
+    write_corpus(records, folder / "in.jsonl")
+    write_corpus(records, folder / "in.parquet")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_lines(inputs) -> dict[str, dict]:
+    result = run_cli("batch", str(inputs / "in.jsonl"), "--output", str(inputs / "local.jsonl"))
+    assert result.returncode == 1, result.stderr
+    return lines_by_id(inputs / "local.jsonl")
+
+
+@pytest.mark.slow  # two Ray starts: ~20 s on an idle 2-core machine, 100 s when it is shared
+def test_ray_matches_local_then_resumes(inputs, local_lines) -> None:
+    needs_ray()
+    output = inputs / "ray.jsonl"
+    args = ["batch", str(inputs / "in.parquet"), "--output", str(output), "--engine", "ray", "--workers", "2"]
+    result = run_cli(*args)
+    assert result.returncode == 1, result.stderr  # the empty document failed
+    assert "10 done, 0 skipped, 1 failed" in result.stderr
+    ray_lines = lines_by_id(output)
+    assert {key: line["summary"] for key, line in ray_lines.items()} == {
+        key: line["summary"] for key, line in local_lines.items()
+    }
+    errors = [json.loads(line) for line in (inputs / "ray.errors.jsonl").read_text().splitlines()]
+    assert errors == [{"id": "empty", "error": "empty text"}]
+
+    kept = output.read_text(encoding="utf-8").splitlines(keepends=True)[:6]
+    output.write_text("".join(kept), encoding="utf-8")
+    resumed = run_cli("batch", str(inputs / "in.jsonl"), "--output", str(output), "--engine", "ray")
+    assert resumed.returncode == 1, resumed.stderr
+    assert "4 done, 6 skipped, 1 failed" in resumed.stderr
+    assert lines_by_id(output).keys() == local_lines.keys()
+
+
+@pytest.mark.slow  # two Ray starts
+def test_ray_parquet_output_folder_resumes_from_written_files(inputs, local_lines) -> None:
+    import pyarrow.dataset as ds
+
+    needs_ray()
+    output = inputs / "parquet-out"
+    args = ["batch", str(inputs / "in.jsonl"), "--output", f"{output}/", "--engine", "ray", "--workers", "1"]
+    result = run_cli(*args)
+    assert result.returncode == 1, result.stderr
+    table = ds.dataset(output, format="parquet").to_table().to_pylist()
+    summaries = {row["id"]: row["summary"] for row in table if row["error"] is None}
+    assert summaries == {key: line["summary"] for key, line in local_lines.items()}
+    assert [row["error"] for row in table if row["id"] == "empty"] == ["empty text"]
+    again = run_cli(*args)
+    assert again.returncode == 1 and "0 done, 10 skipped, 1 failed" in again.stderr
+
+
+def test_missing_ray_extra_is_one_line(inputs, monkeypatch, capsys) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
+    with pytest.raises(SystemExit) as stopped:
+        main(["batch", str(inputs / "in.jsonl"), "--output", str(inputs / "x.jsonl"), "--engine", "ray"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.strip() == "vidoc: error: --engine ray needs Ray: pip install -e '.[ray]'"
+
+
+def test_parquet_output_needs_the_ray_engine(inputs, capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["batch", str(inputs / "in.jsonl"), "--output", f"{inputs}/out-dir/"])
+    assert stopped.value.code == 2
+    assert "Parquet output (a folder or s3://) is written by Ray" in capsys.readouterr().err
