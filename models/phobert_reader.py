@@ -82,13 +82,15 @@ class PhoBERTReader:
     @cached_property
     def _loaded(self) -> _Loaded:
         folder = locate_model(self.settings.model or "", SECTION)
-        from models.torch_device import require_models_extra, resolve_device
+        from models.devices import place
+        from models.extras import require_models_extra
+        from models.seq2seq import quiet_transformers
 
         require_models_extra("reader", "phobert")
+        import torch
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-        from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # "Loading weights" bars are noise between answers
+        quiet_transformers()
         trust = self.settings.trust_remote_code
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=trust)
@@ -110,8 +112,9 @@ class PhoBERTReader:
                 f"{SECTION}: {self.settings.model} has no question-answering head (not fine-tuned for QA).",
                 "Fine-tune it on a QA set (e.g. UIT-ViQuAD 2.0) and point reader.model at the result.",
             )
-        device = resolve_device(self.settings.device, "reader")
-        model.to(device).eval()
+        placement = place(self.settings.device, "reader")  # on a GPU in bf16/fp16: spans barely move
+        device = placement.device
+        model.to(device=device, dtype=getattr(torch, placement.dtype)).eval()
         limits = [self.settings.max_length, model_token_limit(model.config)]
         by_words = wants_segmentation(self.settings.word_segmented, self.settings.model or "", tokenizer)
         max_length = min(x for x in limits if x)

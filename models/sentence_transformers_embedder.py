@@ -56,14 +56,15 @@ class SentenceTransformersEmbedder:
     @cached_property
     def _loaded(self) -> _Loaded:
         folder = locate_model(self.spec, SECTION)
-        from models.torch_device import require_models_extra, resolve_device
+        from models.devices import place
+        from models.extras import require_models_extra
+        from models.seq2seq import quiet_transformers
 
         require_models_extra("embedder", "sentence-transformers", ("torch", "sentence_transformers"))
         from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # no "Loading weights" bar in the middle of the output
-        device = resolve_device(self.settings.device, "embedder")
+        quiet_transformers()
+        device = place(self.settings.device, "embedder").device  # fp32: vectors are cached and compared
         try:
             model = SentenceTransformer(str(folder), device=device, local_files_only=True)
         except (OSError, ValueError, KeyError) as error:

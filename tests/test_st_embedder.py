@@ -95,15 +95,15 @@ def test_loading_is_lazy_and_once(tiny_st_dir) -> None:
     assert vars(embedder)["_loaded"] is loaded
 
 
-def test_device_auto_is_cuda_when_present() -> None:
+def test_device_auto_is_cuda_when_present(embedder) -> None:
     import torch
 
-    from models.torch_device import resolve_device
-
-    assert resolve_device("auto", "embedder") == ("cuda" if torch.cuda.is_available() else "cpu")
+    embedder.embed_queries(["Ai chủ trì?"])
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert embedder._loaded.model.device.type == expected
     if not torch.cuda.is_available():
         with pytest.raises(VidocError, match="no CUDA GPU"):
-            resolve_device("cuda:0", "embedder")
+            _embedder(embedder.model_id, device="cuda:0").embed_queries(["Ai chủ trì?"])
 
 
 def test_a_plain_transformers_encoder_folder_works(tiny_phobert_encoder_dir) -> None:
@@ -174,7 +174,7 @@ def test_the_st_embedder_preset_names_the_bi_encoder() -> None:
 
 
 def test_a_missing_models_extra_is_a_plain_error(monkeypatch) -> None:
-    from models.torch_device import require_models_extra
+    from models.extras import require_models_extra
 
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import now raises ImportError
     with pytest.raises(VidocError, match="needs sentence_transformers, which is not installed"):

@@ -1,0 +1,25 @@
+"""Optional dependencies (the ``models`` extra) checked with a plain error instead of an ImportError.
+
+The torch-backed kinds are chosen in a config, so a missing package is the user's setup, not a bug:
+say which package and how to install it, before any model loads.
+"""
+
+from __future__ import annotations
+
+from pipeline.errors import VidocError
+
+
+def require_models_extra(
+    section: str, kind: str, modules: tuple[str, ...] = ("torch", "transformers")
+) -> None:
+    """A plain error, not an ImportError traceback, when a package of the models extra is missing."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            raise VidocError(
+                f"{section}.kind '{kind}' needs {name}, which is not installed.",
+                "Install the models extra: pip install -e '.[models]'.",
+            ) from None
