@@ -126,8 +126,14 @@ def _write_config(folder: Path, body: dict) -> Path:
 
 
 def test_cli_ask_with_the_st_embedder(tiny_st_dir, seed_path, tmp_path) -> None:
+    # A tiny random model ranks passages at random; BM25 in the fused ranking keeps the retrieved passages
+    # relevant, so the reader answers and cites while the embedder runs inside `vidoc ask`.
     config = _write_config(
-        tmp_path, {"embedder": {"kind": "sentence-transformers", "model": str(tiny_st_dir)}}
+        tmp_path,
+        {
+            "embedder": {"kind": "sentence-transformers", "model": str(tiny_st_dir)},
+            "retriever": {"mode": "hybrid"},
+        },
     )
     result = run_cli("ask", str(seed_path), QUESTION, "--config", str(config), "--json")
     assert result.returncode == 0, result.stderr
