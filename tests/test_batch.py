@@ -241,3 +241,45 @@ def test_local_batch_never_imports_ray(corpus, tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "heavy: []"
+
+
+class _PickySummariser:
+    """Stands in for any configured summariser (ViT5 included): fails on one text, and records batches."""
+
+    model_id = "picky"
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def summarise(self, documents):
+        from pipeline.protocols import Summary
+
+        self.batches.append([document.source for document in documents])
+        if any("QUÁ DÀI" in document.text for document in documents):
+            raise ValueError("input too long and cannot be chunked")
+        return [Summary(document.sentences[0].text, self.model_id) for document in documents]
+
+
+def test_batch_function_isolates_a_failing_document_and_sorts_by_length(corpus) -> None:
+    from pipeline.batch_core import summarise_records
+    from pipeline.config import load_config
+
+    config = load_config(None, {"summariser": {"batch_size": 3}})
+    texts = {
+        "long": corpus[0]["text"],
+        "short": corpus[1]["text"][:300],
+        "bad": "QUÁ DÀI. " + corpus[2]["text"],
+    }
+    texts |= {"mid": corpus[3]["text"][:900], "blank": " \n "}
+    records = [(key, text, None) for key, text in texts.items()]
+    summariser = _PickySummariser()
+    outcomes = summarise_records(records, [len(text) for text in texts.values()], config, summariser)
+    by_key = {outcome.id: outcome for outcome in outcomes}
+    assert by_key["bad"].error == "ValueError: input too long and cannot be chunked"
+    assert by_key["blank"].error == "empty text"
+    assert {key for key, outcome in by_key.items() if outcome.ok} == {"long", "short", "mid"}
+    assert by_key["short"].record["summary"] and by_key["short"].record["model"] == "picky"
+    # Length-sorted batches of 3 (the blank one never reaches the summariser); the batch holding the
+    # failing document is retried one document at a time, so its neighbours still get summaries.
+    assert summariser.batches[0] == ["short", "mid"]
+    assert summariser.batches[1:] == [["long", "bad"], ["long"], ["bad"]]

@@ -106,3 +106,15 @@ def test_parquet_output_needs_the_ray_engine(inputs, capsys) -> None:
         main(["batch", str(inputs / "in.jsonl"), "--output", f"{inputs}/out-dir/"])
     assert stopped.value.code == 2
     assert "Parquet output (a folder or s3://) is written by Ray" in capsys.readouterr().err
+
+
+def test_actor_shape_puts_one_cuda_actor_per_gpu() -> None:
+    from pipeline.batch_ray import actor_shape
+    from pipeline.config import load_config
+
+    cluster = {"CPU": 33.0, "GPU": 4.0}
+    assert actor_shape(load_config(), cluster, None) == (32, 0)
+    assert actor_shape(load_config(), cluster, 3) == (3, 0)
+    cuda = load_config(None, {"summariser": {"device": "cuda"}})
+    assert actor_shape(cuda, cluster, None) == (4, 1)
+    assert actor_shape(load_config(None, {"summariser": {"device": "cuda:1"}}), cluster, 2) == (2, 1)
