@@ -195,8 +195,15 @@ def test_input_readers_stream_rows_with_line_numbers(tmp_path) -> None:
     assert rows == [Record("1", "x", 2)]
 
 
-@pytest.mark.parametrize("engine", ["local", pytest.param("ray", marks=pytest.mark.slow)])
-def test_sigterm_finishes_the_batch_in_hand_and_a_rerun_completes(engine, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("engine", "signum"),
+    [
+        ("local", signal.SIGTERM),
+        ("local", signal.SIGINT),
+        pytest.param("ray", signal.SIGTERM, marks=pytest.mark.slow),
+    ],
+)
+def test_a_signal_finishes_the_batch_in_hand_and_a_rerun_completes(engine, signum, tmp_path) -> None:
     if engine == "ray":
         pytest.importorskip("ray.data", reason="the ray extra is not installed")
     records = make_corpus(300, words=120)
@@ -212,10 +219,10 @@ def test_sigterm_finishes_the_batch_in_hand_and_a_rerun_completes(engine, tmp_pa
             break
         time.sleep(0.01)
     assert process.poll() is None, "the run ended before it could be stopped"
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 143, stderr
-    assert "stopped by SIGTERM" in stderr and "run the same command again" in stderr
+    assert process.returncode == 128 + signum, stderr
+    assert f"stopped by {signal.Signals(signum).name}" in stderr and "run the same command again" in stderr
     partial = read_lines(output)  # every line whole JSON, or this raises
     assert 0 < len(partial) < 300
     rerun = run_cli(*args)
