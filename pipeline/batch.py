@@ -32,6 +32,7 @@ from pipeline.batch_io import InputScan, InputSpec, Record, check_scan, iter_row
 from pipeline.batch_output import BatchSink, recover_output
 from pipeline.batch_stop import StopRequest
 from pipeline.config import Config
+from pipeline.errors import VidocError
 from pipeline.protocols import Summariser
 
 # Records gathered before sorting by length: big enough that batches are of similar length,
@@ -58,8 +59,15 @@ def open_run(spec: InputSpec, output: Path, skip_invalid: bool) -> BatchRun:
     """Check the input and the existing output; raise ``VidocError`` (exit 2) before any work."""
     scan = scan_input(spec)
     check_scan(spec, scan, skip_invalid)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    recovered = recover_output(output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        recovered = recover_output(output)
+        with output.open("a", encoding="utf-8"):
+            pass  # can we write it? better to know now than after the first batch
+    except OSError as error:
+        raise VidocError(
+            f"{output}: cannot write the output ({error.strerror}).", "Pick a writable --output path."
+        ) from None
     sink = BatchSink(output, recovered.done)
     sink.write_invalid(scan.invalid)
     skipped = len(scan.ids & recovered.done)

@@ -18,10 +18,11 @@ import sys
 import time
 from typing import Any
 
+from models.factory import check_local_model
 from pipeline.batch import BatchRun, batch_progress
 from pipeline.batch_core import Outcome, summarise_records
 from pipeline.batch_io import InputSpec, Record, check_scan, scan_input, to_row
-from pipeline.batch_stop import StopRequest
+from pipeline.batch_stop import StopRequest, sigterm_exits
 from pipeline.config import Config
 from pipeline.errors import VidocError
 
@@ -59,14 +60,17 @@ def start_ray(address: str | None, workers: int | None) -> Any:
     return ray
 
 
-def _actor_count(ray: Any, workers: int | None, gpu: bool) -> int:
-    """``--workers``, else one actor per GPU, else one per CPU but one (left to the read tasks)."""
+def actor_shape(config: Config, resources: dict[str, float], workers: int | None) -> tuple[int, int]:
+    """(actors, GPUs per actor): one GPU each when the summariser's device is CUDA; as many actors as
+    ``--workers``, else one per GPU, else one per CPU but one (left to the read tasks)."""
+    gpu = config.summariser.device.startswith("cuda")
     if workers:
-        return workers
-    resources = ray.cluster_resources()
-    if gpu:
-        return max(int(resources.get("GPU", 1)), 1)
-    return max(int(resources.get("CPU", 2)) - 1, 1)
+        actors = workers
+    elif gpu:
+        actors = max(int(resources.get("GPU", 1)), 1)
+    else:
+        actors = max(int(resources.get("CPU", 2)) - 1, 1)
+    return actors, 1 if gpu else 0
 
 
 def _normalise(batch: Any, spec: InputSpec, done: set[str]) -> Any:
@@ -193,17 +197,17 @@ def _summaries(
     ray: Any, spec: InputSpec, done: set[str], config: Config, skip_invalid: bool, workers: int | None
 ) -> Any:
     """The lazy pipeline: read → normalise and drop done ids → summarise on actors."""
-    gpu = config.summariser.device.startswith("cuda")
     dataset = _read(ray, spec, skip_invalid).map_batches(
         _normalise, fn_kwargs={"spec": spec, "done": done}, batch_format="pyarrow"
     )
+    actors, gpus = actor_shape(config, ray.cluster_resources(), workers)
     return dataset.map_batches(
         SummariseActor,
         fn_constructor_args=(config.model_dump(),),
         batch_format="pyarrow",
         batch_size=config.summariser.batch_size * BLOCK_BATCHES,
-        compute=ray.data.ActorPoolStrategy(size=_actor_count(ray, workers, gpu)),
-        num_gpus=1 if gpu else 0,
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        num_gpus=gpus,
     )
 
 
@@ -213,6 +217,7 @@ def run_ray(
     """Summarise the pending records on Ray; the driver writes each result block through the sink."""
     if not run.pending:
         return  # everything is in the output already: no need to start Ray
+    check_local_model("summariser", config.summariser.model)  # fail here, not in every actor
     ray = start_ray(address, workers)
     stop.install()  # after ray.init, which may have installed handlers of its own
     try:
@@ -268,14 +273,16 @@ def run_ray_parquet(
     check_scan(spec, scan, skip_invalid)
     done = _done_in_parquet(output)
     skipped = len(scan.ids & done)
-    ray = start_ray(address, workers)
+    check_local_model("summariser", config.summariser.model)
     started = time.perf_counter()
-    try:
-        dataset = _summaries(ray, spec, done, config, bool(scan.invalid), workers)
-        if skipped < scan.total:
-            dataset.drop_columns(["record"]).write_parquet(output)
-    finally:
-        ray.shutdown()
+    if skipped < scan.total:
+        ray = start_ray(address, workers)
+        with sigterm_exits():
+            try:
+                dataset = _summaries(ray, spec, done, config, bool(scan.invalid), workers)
+                dataset.drop_columns(["record"]).write_parquet(output)
+            finally:
+                ray.shutdown()
     seconds = time.perf_counter() - started
     done_now = _done_in_parquet(output)
     failed = _failed_in_parquet(output, done_now)

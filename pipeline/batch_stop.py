@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -57,3 +59,24 @@ class StopRequest:
     ) -> None:
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)
+
+
+@contextmanager
+def sigterm_exits() -> Iterator[None]:
+    """SIGTERM raises ``SystemExit(143)`` so ``finally`` blocks run (shutting Ray down cleanly).
+
+    For work that cannot stop between batches (Ray writing Parquet itself): stop at once instead,
+    but without orphaning the processes a local Ray instance started.
+    """
+
+    def _exit(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

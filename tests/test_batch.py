@@ -195,8 +195,15 @@ def test_input_readers_stream_rows_with_line_numbers(tmp_path) -> None:
     assert rows == [Record("1", "x", 2)]
 
 
-@pytest.mark.parametrize("engine", ["local", pytest.param("ray", marks=pytest.mark.slow)])
-def test_sigterm_finishes_the_batch_in_hand_and_a_rerun_completes(engine, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("engine", "signum"),
+    [
+        ("local", signal.SIGTERM),
+        ("local", signal.SIGINT),
+        pytest.param("ray", signal.SIGTERM, marks=pytest.mark.slow),
+    ],
+)
+def test_a_signal_finishes_the_batch_in_hand_and_a_rerun_completes(engine, signum, tmp_path) -> None:
     if engine == "ray":
         pytest.importorskip("ray.data", reason="the ray extra is not installed")
     records = make_corpus(300, words=120)
@@ -212,10 +219,10 @@ def test_sigterm_finishes_the_batch_in_hand_and_a_rerun_completes(engine, tmp_pa
             break
         time.sleep(0.01)
     assert process.poll() is None, "the run ended before it could be stopped"
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 143, stderr
-    assert "stopped by SIGTERM" in stderr and "run the same command again" in stderr
+    assert process.returncode == 128 + signum, stderr
+    assert f"stopped by {signal.Signals(signum).name}" in stderr and "run the same command again" in stderr
     partial = read_lines(output)  # every line whole JSON, or this raises
     assert 0 < len(partial) < 300
     rerun = run_cli(*args)
@@ -241,3 +248,45 @@ def test_local_batch_never_imports_ray(corpus, tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "heavy: []"
+
+
+class _PickySummariser:
+    """Stands in for any configured summariser (ViT5 included): fails on one text, and records batches."""
+
+    model_id = "picky"
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def summarise(self, documents):
+        from pipeline.protocols import Summary
+
+        self.batches.append([document.source for document in documents])
+        if any("QUÁ DÀI" in document.text for document in documents):
+            raise ValueError("input too long and cannot be chunked")
+        return [Summary(document.sentences[0].text, self.model_id) for document in documents]
+
+
+def test_batch_function_isolates_a_failing_document_and_sorts_by_length(corpus) -> None:
+    from pipeline.batch_core import summarise_records
+    from pipeline.config import load_config
+
+    config = load_config(None, {"summariser": {"batch_size": 3}})
+    texts = {
+        "long": corpus[0]["text"],
+        "short": corpus[1]["text"][:300],
+        "bad": "QUÁ DÀI. " + corpus[2]["text"],
+    }
+    texts |= {"mid": corpus[3]["text"][:900], "blank": " \n "}
+    records = [(key, text, None) for key, text in texts.items()]
+    summariser = _PickySummariser()
+    outcomes = summarise_records(records, [len(text) for text in texts.values()], config, summariser)
+    by_key = {outcome.id: outcome for outcome in outcomes}
+    assert by_key["bad"].error == "ValueError: input too long and cannot be chunked"
+    assert by_key["blank"].error == "empty text"
+    assert {key for key, outcome in by_key.items() if outcome.ok} == {"long", "short", "mid"}
+    assert by_key["short"].record["summary"] and by_key["short"].record["model"] == "picky"
+    # Length-sorted batches of 3 (the blank one never reaches the summariser); the batch holding the
+    # failing document is retried one document at a time, so its neighbours still get summaries.
+    assert summariser.batches[0] == ["short", "mid"]
+    assert summariser.batches[1:] == [["long", "bad"], ["long"], ["bad"]]

@@ -44,27 +44,36 @@ def local_lines(inputs) -> dict[str, dict]:
     return lines_by_id(inputs / "local.jsonl")
 
 
-@pytest.mark.slow  # two Ray starts: ~20 s on an idle 2-core machine, 100 s when it is shared
-def test_ray_matches_local_then_resumes(inputs, local_lines) -> None:
+def test_ray_resumes_records_failures_and_matches_local(inputs, local_lines) -> None:
+    """One Ray start (~10 s idle, ~40 s on a shared 2-core machine): resume, failure, same summaries."""
+    needs_ray()
+    output = inputs / "ray-resume.jsonl"
+    done = [local_lines[key] for key in sorted(local_lines)[:4]]
+    output.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in done), encoding="utf-8")
+    result = run_cli("batch", str(inputs / "in.jsonl"), "--output", str(output), "--engine", "ray")
+    assert result.returncode == 1, result.stderr  # the empty document failed
+    assert "6 done, 4 skipped, 1 failed" in result.stderr
+    ray_lines = lines_by_id(output)
+    assert all(ray_lines[line["id"]] == line for line in done)  # the done lines are left as they were
+    assert {key: line["summary"] for key, line in ray_lines.items()} == {
+        key: line["summary"] for key, line in local_lines.items()
+    }
+    errors = [json.loads(line) for line in (inputs / "ray-resume.errors.jsonl").read_text().splitlines()]
+    assert errors == [{"id": "empty", "error": "empty text"}]
+
+
+@pytest.mark.slow  # a Ray start
+def test_ray_from_parquet_matches_local(inputs, local_lines) -> None:
     needs_ray()
     output = inputs / "ray.jsonl"
     args = ["batch", str(inputs / "in.parquet"), "--output", str(output), "--engine", "ray", "--workers", "2"]
     result = run_cli(*args)
-    assert result.returncode == 1, result.stderr  # the empty document failed
+    assert result.returncode == 1, result.stderr
     assert "10 done, 0 skipped, 1 failed" in result.stderr
     ray_lines = lines_by_id(output)
     assert {key: line["summary"] for key, line in ray_lines.items()} == {
         key: line["summary"] for key, line in local_lines.items()
     }
-    errors = [json.loads(line) for line in (inputs / "ray.errors.jsonl").read_text().splitlines()]
-    assert errors == [{"id": "empty", "error": "empty text"}]
-
-    kept = output.read_text(encoding="utf-8").splitlines(keepends=True)[:6]
-    output.write_text("".join(kept), encoding="utf-8")
-    resumed = run_cli("batch", str(inputs / "in.jsonl"), "--output", str(output), "--engine", "ray")
-    assert resumed.returncode == 1, resumed.stderr
-    assert "4 done, 6 skipped, 1 failed" in resumed.stderr
-    assert lines_by_id(output).keys() == local_lines.keys()
 
 
 @pytest.mark.slow  # two Ray starts
@@ -97,3 +106,15 @@ def test_parquet_output_needs_the_ray_engine(inputs, capsys) -> None:
         main(["batch", str(inputs / "in.jsonl"), "--output", f"{inputs}/out-dir/"])
     assert stopped.value.code == 2
     assert "Parquet output (a folder or s3://) is written by Ray" in capsys.readouterr().err
+
+
+def test_actor_shape_puts_one_cuda_actor_per_gpu() -> None:
+    from pipeline.batch_ray import actor_shape
+    from pipeline.config import load_config
+
+    cluster = {"CPU": 33.0, "GPU": 4.0}
+    assert actor_shape(load_config(), cluster, None) == (32, 0)
+    assert actor_shape(load_config(), cluster, 3) == (3, 0)
+    cuda = load_config(None, {"summariser": {"device": "cuda"}})
+    assert actor_shape(cuda, cluster, None) == (4, 1)
+    assert actor_shape(load_config(None, {"summariser": {"device": "cuda:1"}}), cluster, 2) == (2, 1)
