@@ -162,6 +162,7 @@ class CT2Generator(Generator):
                 f"Choose one of: {', '.join(COMPUTE_TYPES)}.",
             )
         self.compute_type = compute_type
+        self.cpu_threads = cpu_cores()  # CTranslate2 defaults to 4 threads whatever the machine has
         self._translator: Any = None
         self.converted_dir: Path | None = None
 
@@ -184,7 +185,7 @@ class CT2Generator(Generator):
                 device="cuda" if on_cuda else "cpu",
                 device_index=index,
                 compute_type=compute_type,
-                intra_threads=0 if on_cuda else cpu_cores(),
+                intra_threads=0 if on_cuda else self.cpu_threads,
             )
         return self._translator
 

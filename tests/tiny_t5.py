@@ -21,10 +21,10 @@ SEED = Path(__file__).resolve().parent.parent / "examples" / "000_f1aaaf303130ff
 VOCAB_SIZE = 400
 
 
-def _train_tokenizer(folder: Path):
-    """A SentencePiece unigram model on the seed report, wrapped as a ``T5Tokenizer``."""
+def train_seed_vocab(folder: Path) -> list[tuple[str, float]]:
+    """Train a SentencePiece unigram model on the seed report, save it as ``folder/spiece.model``,
+    and return its (piece, score) list in id order."""
     import sentencepiece as spm
-    from transformers import T5Tokenizer
 
     model = io.BytesIO()
     lines = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -44,8 +44,14 @@ def _train_tokenizer(folder: Path):
     )
     (folder / "spiece.model").write_bytes(model.getvalue())
     processor = spm.SentencePieceProcessor(model_proto=model.getvalue())
-    vocab = [(processor.id_to_piece(i), processor.get_score(i)) for i in range(processor.get_piece_size())]
-    return T5Tokenizer(vocab=vocab, extra_ids=0)
+    return [(processor.id_to_piece(i), processor.get_score(i)) for i in range(processor.get_piece_size())]
+
+
+def _train_tokenizer(folder: Path):
+    """The seed report's SentencePiece vocabulary as a ``T5Tokenizer`` (``</s>`` eos, pad, unk)."""
+    from transformers import T5Tokenizer
+
+    return T5Tokenizer(vocab=train_seed_vocab(folder), extra_ids=0)
 
 
 def _never_end(model, eos_id: int) -> None:
