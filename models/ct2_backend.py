@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from models.devices import cpu_cores
+from models.locate import require_safetensors
 from models.seq2seq import GenerationOptions, Generator, IncrementalDecoder, quiet_transformers
 from pipeline.appdirs import cache_dir
 from pipeline.errors import VidocError
@@ -65,8 +66,12 @@ def model_fingerprint(model_dir: Path, memo: dict[str, str] | None = None) -> st
 
 
 def conversion_key(model_dir: Path, quantization: str, memo: dict[str, str] | None = None) -> str:
-    """Cache key: the model's resolved path, its content and the quantisation."""
+    """Cache key: the model's resolved path, its content, the quantisation and the converter's version
+    (a model.bin written by another CTranslate2 release may not load)."""
+    import ctranslate2
+
     digest = hashlib.sha256()
+    digest.update(ctranslate2.__version__.encode())
     digest.update(str(model_dir.resolve()).encode())
     digest.update(model_fingerprint(model_dir, memo).encode())
     digest.update(quantization.encode())
@@ -94,6 +99,7 @@ def converted_model(model_dir: Path, quantization: str, trust_remote_code: bool 
         staged_memo.replace(memo_path)
     if (target / "model.bin").is_file():
         return target
+    require_safetensors(model_dir, "ctranslate2 conversion")
     from ctranslate2.converters import TransformersConverter
 
     quiet_transformers()

@@ -115,3 +115,13 @@ def pull_model(spec: str) -> Path:
             "Check the network (or a proxy / HF_ENDPOINT) and the model name (`vidoc models list`).",
         ) from None
     return Path(folder)
+
+
+def require_safetensors(folder: Path, section: str) -> None:
+    """Refuse a model folder whose weights are only pickles (``*.bin``, ``*.pt``): loading a pickle runs
+    whatever code it holds, and model folders come from strangers."""
+    if not any(folder.rglob("*.safetensors")):
+        raise VidocError(
+            f"{section}: {folder} has no *.safetensors weights; vidoc does not load pickled weights.",
+            "Convert the checkpoint once (save_pretrained(..., safe_serialization=True)) and point to that.",
+        )

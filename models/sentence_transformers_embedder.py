@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from models.locate import locate_model, parse_model
+from models.locate import locate_model, parse_model, require_safetensors
 from models.token_limits import model_token_limit
 from models.word_segmentation import segmented_text, wants_segmentation
 from pipeline.config import EmbedderConfig
@@ -56,6 +56,7 @@ class SentenceTransformersEmbedder:
     @cached_property
     def _loaded(self) -> _Loaded:
         folder = locate_model(self.spec, SECTION)
+
         from models.devices import place
         from models.extras import require_models_extra
         from models.seq2seq import quiet_transformers
@@ -65,8 +66,14 @@ class SentenceTransformersEmbedder:
 
         quiet_transformers()
         device = place(self.settings.device, "embedder").device  # fp32: vectors are cached and compared
+        require_safetensors(folder, SECTION)
         try:
-            model = SentenceTransformer(str(folder), device=device, local_files_only=True)
+            model = SentenceTransformer(
+                str(folder),
+                device=device,
+                local_files_only=True,
+                model_kwargs={"use_safetensors": True},
+            )
         except (OSError, ValueError, KeyError) as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise VidocError(

@@ -253,6 +253,12 @@ def build_generator(
             f"{section}.model is not set.",
             f"Set {section}.model to a preset (vit5-base), a hub id or a local directory.",
         )
+    from models.extras import require_models_extra
+
+    needed = (
+        ("torch", "transformers", "ctranslate2") if backend == "ctranslate2" else ("torch", "transformers")
+    )
+    require_models_extra(section, f"vit5 ({backend})", needed)
     if backend == "ctranslate2":
         from models.ct2_backend import CT2Generator
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from models.locate import locate_model, parse_model
+import pytest
+
+from models.locate import locate_model, parse_model, require_safetensors
 from models.registry import PRESETS, find_preset
 from pipeline.errors import VidocError
 from tests.conftest import run_cli
@@ -47,10 +49,17 @@ def test_missing_model_error_names_model_place_and_pull_command(tmp_path, monkey
     assert "vidoc models pull vit5-base" in text
     folder_without_config = tmp_path / "empty-model"
     folder_without_config.mkdir()
-    try:
+    with pytest.raises(VidocError, match=r"config\.json"):
         locate_model(str(folder_without_config), "reader.model")
-    except VidocError as error:
-        assert "config.json" in str(error)
+
+
+def test_pickled_weights_are_refused(tmp_path) -> None:
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "pytorch_model.bin").write_bytes(b"not loaded")
+    with pytest.raises(VidocError, match=r"no \*\.safetensors"):
+        require_safetensors(tmp_path, "summariser.model")
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    require_safetensors(tmp_path, "summariser.model")
 
 
 def test_models_cli_list_info_and_offline_pull(tmp_path) -> None:
