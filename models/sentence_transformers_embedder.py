@@ -50,7 +50,9 @@ class SentenceTransformersEmbedder:
         self.settings = settings
         self.spec = settings.model or DEFAULT_MODEL
         model = parse_model(self.spec)
-        self.model_id = str(model.local_dir) if model.local_dir is not None else str(model.hub_id)
+        # The index cache is keyed by model_id: an absolute path, so "./bi" in two projects never mix.
+        local = model.local_dir.expanduser().resolve() if model.local_dir is not None else None
+        self.model_id = str(local) if local is not None else f"{model.hub_id}@{model.revision}"
         self._names = (self.spec, model.hub_id or "", model.local_dir.name if model.local_dir else "")
 
     @cached_property

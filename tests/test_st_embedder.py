@@ -38,7 +38,7 @@ def test_vectors_are_normalised_float32(embedder, tiny_st_dir) -> None:
     assert passages.dtype == np.float32 and passages.shape == (2, 32) and queries.shape == (1, 32)
     assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
     assert embedder.embed_passages([]).shape == (0, 32)
-    assert embedder.model_id == str(tiny_st_dir)
+    assert embedder.model_id == str(tiny_st_dir.resolve())
 
 
 def test_phobert_bi_encoders_get_segmented_text_without_prefixes(embedder) -> None:
@@ -170,7 +170,7 @@ def test_the_st_embedder_preset_names_the_bi_encoder() -> None:
     assert config.embedder.kind == "sentence-transformers"
     assert parse_model(config.embedder.model).word_segmented is True  # PhoBERT-based: segmented input
     embedder = build_embedder(config)  # nothing loads yet: the model may not be on this machine
-    assert embedder.model_id == "bkai-foundation-models/vietnamese-bi-encoder"
+    assert embedder.model_id == "bkai-foundation-models/vietnamese-bi-encoder@main"
 
 
 def test_a_missing_models_extra_is_a_plain_error(monkeypatch) -> None:
@@ -186,4 +186,4 @@ def test_models_list_names_the_default_sentence_transformers_model(tmp_path) -> 
 
     config = _write_config(tmp_path, {"embedder": {"kind": "sentence-transformers"}})
     assert _configured_models(str(config))["embedder.model"] == "multilingual-e5-small"
-    assert build_embedder(load_config(str(config))).model_id == "intfloat/multilingual-e5-small"
+    assert build_embedder(load_config(str(config))).model_id == "intfloat/multilingual-e5-small@main"
