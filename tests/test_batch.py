@@ -290,3 +290,41 @@ def test_batch_function_isolates_a_failing_document_and_sorts_by_length(corpus) 
     # failing document is retried one document at a time, so its neighbours still get summaries.
     assert summariser.batches[0] == ["short", "mid"]
     assert summariser.batches[1:] == [["long", "bad"], ["long"], ["bad"]]
+
+
+class _BrokenModelSummariser:
+    """Summarises the first batch, then fails the way a model that cannot be set up does."""
+
+    model_id = "broken"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def summarise(self, documents):
+        from pipeline.protocols import Summary
+
+        self.calls += 1
+        if self.calls > 1:
+            raise self.error
+        return [Summary(document.sentences[0].text, self.model_id) for document in documents]
+
+
+@pytest.mark.parametrize(
+    "error", [VidocError("model 'x' is not downloaded.", "Run vidoc models pull."), ImportError("no ct2")]
+)
+def test_a_model_setup_error_ends_the_run_once(error, corpus, tmp_path, monkeypatch, capsys) -> None:
+    import models.factory
+    from pipeline.cli import main
+
+    monkeypatch.setattr(models.factory, "build_summariser", lambda *a, **k: _BrokenModelSummariser(error))
+    write_corpus(corpus, tmp_path / "in.jsonl")
+    (tmp_path / "c.yaml").write_text("summariser:\n  batch_size: 2\n", encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    with pytest.raises(SystemExit) as stopped:
+        main(["batch", str(tmp_path / "in.jsonl"), "-o", str(output), "-c", str(tmp_path / "c.yaml")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("vidoc: error:") == 1 and ("not downloaded" in err or "no ct2" in err)
+    assert len(by_id(output)) == 2  # the batch done before the error stays written
+    assert not errors_path(output).exists()
