@@ -328,3 +328,34 @@ def test_a_model_setup_error_ends_the_run_once(error, corpus, tmp_path, monkeypa
     assert err.count("vidoc: error:") == 1 and ("not downloaded" in err or "no ct2" in err)
     assert len(by_id(output)) == 2  # the batch done before the error stays written
     assert not errors_path(output).exists()
+
+
+def test_output_that_is_the_input_or_its_errors_file_is_refused(corpus, tmp_path) -> None:
+    write_corpus(corpus[:2], tmp_path / "in.jsonl")
+    before = (tmp_path / "in.jsonl").read_bytes()
+    same = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "sub" / ".." / "in.jsonl"))
+    assert same.returncode == 2 and "the output is the input file" in same.stderr
+    write_corpus(corpus[:2], tmp_path / "x.errors.jsonl")
+    errors = run_cli("batch", str(tmp_path / "x.errors.jsonl"), "--output", str(tmp_path / "x.jsonl"))
+    assert errors.returncode == 2 and "would overwrite it" in errors.stderr
+    assert "Traceback" not in same.stderr + errors.stderr
+    assert (tmp_path / "in.jsonl").read_bytes() == before and not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_second_run_on_the_same_output_is_refused(corpus, tmp_path) -> None:
+    import fcntl
+
+    write_corpus(corpus[:2], tmp_path / "in.jsonl")
+    output = tmp_path / "out.jsonl"
+    output.write_text('{"id": "kept", "summary": "x"}\n', encoding="utf-8")
+    args = ["batch", str(tmp_path / "in.jsonl"), "--output", str(output)]
+    with (tmp_path / "out.jsonl.lock").open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        refused = run_cli(*args)
+    assert refused.returncode == 2, refused.stderr
+    assert f"another vidoc batch is writing {output}" in refused.stderr
+    assert output.read_text(encoding="utf-8") == '{"id": "kept", "summary": "x"}\n'
+    assert (tmp_path / "out.jsonl.lock").exists()
+    after = run_cli(*args)  # the lock released: the run goes ahead and keeps what was there
+    assert after.returncode == 0, after.stderr
+    assert set(by_id(output)) == {"kept", corpus[0]["id"], corpus[1]["id"]}
