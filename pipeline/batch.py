@@ -31,7 +31,7 @@ from rich.text import Text
 
 from pipeline.batch_core import summarise_batch
 from pipeline.batch_io import InputScan, InputSpec, Record, check_scan, iter_rows, scan_input
-from pipeline.batch_output import BatchSink, errors_path, recover_output
+from pipeline.batch_output import BatchSink, errors_path, recover_errors, recover_output
 from pipeline.batch_stop import StopRequest
 from pipeline.config import Config
 from pipeline.errors import VidocError
@@ -106,6 +106,7 @@ def open_run(spec: InputSpec, output: Path, skip_invalid: bool) -> BatchRun:
         output.parent.mkdir(parents=True, exist_ok=True)
         lock = lock_output(output)
         recovered = recover_output(output)
+        recover_errors(errors_path(output))
         with output.open("a", encoding="utf-8"):
             pass  # can we write it? better to know now than after the first batch
     except OSError as error:
@@ -210,7 +211,7 @@ def finish_run(run: BatchRun, stop: StopRequest, started: float) -> BatchReport:
     if run.lock is not None:
         run.lock.close()  # releases the flock; the file stays (see ``lock_output``)
     remaining = len(run.scan.ids - run.sink.done)
-    code = stop.exit_code if stop.requested else (1 if errors_left else 0)
+    code = stop.exit_code if stop.requested else (1 if errors_left or run.sink.failed else 0)
     return BatchReport(
         done=run.sink.written,
         skipped=run.skipped,

@@ -66,6 +66,23 @@ def recover_output(path: Path) -> Recovered:
     return recovered
 
 
+def recover_errors(path: Path) -> int:
+    """Cut a half-written last line off the errors file (hard kill, second Ctrl-C); returns bytes cut.
+
+    Without this, the next failure would be appended to the half line and both entries lost.
+    """
+    if not path.exists():
+        return 0
+    with path.open("r+b") as handle:
+        data = handle.read()
+        if not data or data.endswith(b"\n"):
+            return 0
+        good_end = data.rfind(b"\n") + 1
+        handle.truncate(good_end)
+        os.fsync(handle.fileno())
+    return len(data) - good_end
+
+
 def _append_lines(path: Path, records: Iterable[dict[str, Any]]) -> None:
     payload = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
     if not payload:

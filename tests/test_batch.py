@@ -359,3 +359,20 @@ def test_a_second_run_on_the_same_output_is_refused(corpus, tmp_path) -> None:
     after = run_cli(*args)  # the lock released: the run goes ahead and keeps what was there
     assert after.returncode == 0, after.stderr
     assert set(by_id(output)) == {"kept", corpus[0]["id"], corpus[1]["id"]}
+
+
+def test_a_half_written_errors_line_is_cut_before_new_failures(corpus, tmp_path) -> None:
+    from pipeline.batch_output import recover_errors
+
+    records = [corpus[0], {"id": "empty", "text": " "}]
+    write_corpus(records, tmp_path / "in.jsonl")
+    output = tmp_path / "out.jsonl"
+    errors_path(output).write_text('{"id": "old", "error": "x"}\n{"id": "empty", "err', encoding="utf-8")
+    result = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(output))
+    assert result.returncode == 1, result.stderr
+    assert read_lines(errors_path(output)) == [{"id": "empty", "error": "empty text"}]
+    errors_path(output).write_text('{"id": "a"}\n', encoding="utf-8")
+    assert recover_errors(errors_path(output)) == 0
+    errors_path(output).write_text('{"id": "a"', encoding="utf-8")
+    assert recover_errors(errors_path(output)) == len('{"id": "a"')
+    assert errors_path(output).read_text(encoding="utf-8") == ""
