@@ -236,27 +236,51 @@ def run_ray(
         ray.shutdown()
 
 
+def _parquet_files(output: str) -> tuple[Any, list[str]]:
+    """The filesystem and the ``.parquet`` files under ``output`` (none when it does not exist yet)."""
+    from pyarrow import fs
+
+    filesystem, root = fs.FileSystem.from_uri(output) if "://" in output else (fs.LocalFileSystem(), output)
+    root = root.rstrip("/")
+    if filesystem.get_file_info(root).type == fs.FileType.NotFound:
+        return filesystem, []
+    infos = filesystem.get_file_info(fs.FileSelector(root, recursive=True))
+    names = [info.path for info in infos if info.is_file and info.path.endswith(".parquet")]
+    return filesystem, sorted(names)
+
+
+def _parquet_rows(output: str) -> list[dict[str, Any]]:
+    """``id, error`` of every row written so far, read file by file.
+
+    One unreadable file (half-written by a killed run) must not read as "nothing done": that would
+    redo and duplicate every document, so it ends the run naming the file instead.
+    """
+    import pyarrow.parquet as pq
+
+    filesystem, names = _parquet_files(output)
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        try:
+            table = pq.read_table(name, columns=["id", "error"], filesystem=filesystem)
+        except (OSError, ValueError, KeyError) as error:
+            raise VidocError(
+                f"{name}: cannot read this Parquet file of the output ({error}).",
+                "A killed run can leave a half-written file: move it out of the output folder "
+                "and run again (its documents are then done again).",
+            ) from None
+        rows.extend(table.to_pylist())
+    return rows
+
+
 def _done_in_parquet(output: str) -> set[str]:
     """Ids with a summary in the Parquet files already written (rows with an ``error`` are retried)."""
-    import pyarrow.dataset as ds
-
-    try:
-        dataset = ds.dataset(output, format="parquet")
-        table = dataset.to_table(columns=["id", "error"])
-    except (FileNotFoundError, OSError, ValueError):
-        return set()
-    return {row["id"] for row in table.to_pylist() if row["error"] is None}
+    return {row["id"] for row in _parquet_rows(output) if row["error"] is None}
 
 
 def _failed_in_parquet(output: str, done: set[str]) -> list[tuple[str, str]]:
     """Ids that failed and have no summary yet (a rerun adds a row per retry: one entry each)."""
-    import pyarrow.dataset as ds
-
-    try:
-        table = ds.dataset(output, format="parquet").to_table(columns=["id", "error"])
-    except (FileNotFoundError, OSError, ValueError):
-        return []
-    failed = {row["id"]: row["error"] for row in table.to_pylist() if row["error"] and row["id"] not in done}
+    rows = _parquet_rows(output)
+    failed = {row["id"]: row["error"] for row in rows if row["error"] and row["id"] not in done}
     return list(failed.items())
 
 

@@ -118,3 +118,23 @@ def test_actor_shape_puts_one_cuda_actor_per_gpu() -> None:
     cuda = load_config(None, {"summariser": {"device": "cuda"}})
     assert actor_shape(cuda, cluster, None) == (4, 1)
     assert actor_shape(load_config(None, {"summariser": {"device": "cuda:1"}}), cluster, 2) == (2, 1)
+
+
+def test_a_half_written_parquet_file_is_named_not_read_as_empty(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.batch_ray import _done_in_parquet, _failed_in_parquet
+    from pipeline.errors import VidocError
+
+    assert _done_in_parquet(str(tmp_path / "missing")) == set()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    pq.write_table(pa.table({"id": ["a", "b"], "error": [None, "empty text"]}), folder / "1.parquet")
+    assert _done_in_parquet(str(folder) + "/") == {"a"}
+    assert _failed_in_parquet(str(folder), {"a"}) == [("b", "empty text")]
+    whole = (folder / "1.parquet").read_bytes()
+    (folder / "2.parquet").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(VidocError, match=r"2\.parquet") as error:
+        _done_in_parquet(str(folder))
+    assert "move it out" in str(error.value)
