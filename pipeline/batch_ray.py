@@ -1,7 +1,8 @@
 """``vidoc batch --engine ray``: the same batch function on Ray Data actors, locally or on a cluster.
 
 Each actor builds the summariser once (a ViT5 model loads once per actor, on its own GPU when the
-config's device is CUDA) and calls ``pipeline.batch_core.summarise_records`` on the blocks it gets.
+config's device is CUDA, or ``auto`` on a cluster with GPUs) and calls
+``pipeline.batch_core.summarise_records`` on the blocks it gets.
 With a JSONL output the driver iterates the result blocks and writes them through the same
 ``BatchSink`` as the local engine, so resume, the errors file and exit codes do not change; with a
 folder or ``s3://`` output Ray writes Parquet files itself and resume reads the ids back from them.
@@ -60,17 +61,32 @@ def start_ray(address: str | None, workers: int | None) -> Any:
     return ray
 
 
+def wants_gpu(config: Config, resources: dict[str, float]) -> bool:
+    """CUDA asked for, or ``auto`` on a cluster that has GPUs (``auto`` would pick CUDA in the actor)."""
+    device = config.summariser.device
+    return device.startswith("cuda") or (device == "auto" and resources.get("GPU", 0) > 0)
+
+
 def actor_shape(config: Config, resources: dict[str, float], workers: int | None) -> tuple[int, int]:
-    """(actors, GPUs per actor): one GPU each when the summariser's device is CUDA; as many actors as
-    ``--workers``, else one per GPU, else one per CPU but one (left to the read tasks)."""
-    gpu = config.summariser.device.startswith("cuda")
-    if workers:
-        actors = workers
-    elif gpu:
-        actors = max(int(resources.get("GPU", 1)), 1)
-    else:
-        actors = max(int(resources.get("CPU", 2)) - 1, 1)
-    return actors, 1 if gpu else 0
+    """(actors, GPUs per actor): one GPU each when the summariser runs on CUDA (``wants_gpu``), and then
+    never more actors than GPUs (an actor waiting for a GPU would stall the pool); else as many actors
+    as ``--workers``, or one per CPU but one (left to the read tasks)."""
+    if wants_gpu(config, resources):
+        gpus = max(int(resources.get("GPU", 1)), 1)
+        return (min(workers, gpus) if workers else gpus), 1
+    return (workers or max(int(resources.get("CPU", 2)) - 1, 1)), 0
+
+
+def actor_config(config: Config, gpu: bool) -> Config:
+    """The config an actor builds its summariser from: device ``cuda`` on a GPU actor.
+
+    Ray sets CUDA_VISIBLE_DEVICES to the actor's one GPU, so inside the actor it is always device 0:
+    ``cuda:1`` from the config would name a GPU the actor cannot see, and ``auto`` is made explicit.
+    """
+    if not gpu:
+        return config
+    summariser = config.summariser.model_copy(update={"device": "cuda"})
+    return config.model_copy(update={"summariser": summariser})
 
 
 def _normalise(batch: Any, spec: InputSpec, done: set[str]) -> Any:
@@ -203,7 +219,7 @@ def _summaries(
     actors, gpus = actor_shape(config, ray.cluster_resources(), workers)
     return dataset.map_batches(
         SummariseActor,
-        fn_constructor_args=(config.model_dump(),),
+        fn_constructor_args=(actor_config(config, gpus > 0).model_dump(),),
         batch_format="pyarrow",
         batch_size=config.summariser.batch_size * BLOCK_BATCHES,
         compute=ray.data.ActorPoolStrategy(size=actors),
