@@ -376,3 +376,21 @@ def test_a_half_written_errors_line_is_cut_before_new_failures(corpus, tmp_path)
     errors_path(output).write_text('{"id": "a"', encoding="utf-8")
     assert recover_errors(errors_path(output)) == len('{"id": "a"')
     assert errors_path(output).read_text(encoding="utf-8") == ""
+
+
+def test_an_id_that_is_not_utf8_is_an_invalid_line(corpus, tmp_path) -> None:
+    records = [corpus[0], {"id": "bad-\ud800", "text": corpus[1]["text"]}]
+    write_ascii_jsonl(records, tmp_path / "in.jsonl")
+    (tmp_path / "in.csv").write_bytes(b"id,text\nok,x\nbad-\xff,y\n")
+    rows = list(iter_rows(detect_input(tmp_path / "in.csv")))
+    assert rows[0] == Record("ok", "x", 2)
+    assert isinstance(rows[1], InvalidLine) and "not valid UTF-8" in rows[1].reason
+    output = tmp_path / "out.jsonl"
+    args = ["batch", str(tmp_path / "in.jsonl"), "--output", str(output)]
+    stopped = run_cli(*args)
+    assert stopped.returncode == 2 and "line 2: 'id'" in stopped.stderr and "Traceback" not in stopped.stderr
+    skipped = run_cli(*args, "--skip-invalid")
+    assert skipped.returncode == 1, skipped.stderr
+    assert "1 done" in skipped.stderr and "1 invalid lines skipped" in skipped.stderr
+    (error,) = read_lines(errors_path(output))
+    assert error["line"] == 2 and "not valid UTF-8" in error["error"]
