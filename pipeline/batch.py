@@ -156,12 +156,12 @@ def run_local(
     def flush() -> bool:
         window.sort(key=lambda record: record.length)
         for start in range(0, len(window), batch_size):
+            if stop.requested:  # checked before a batch too: a signal during model load runs none
+                return False
             batch = window[start : start + batch_size]
             outcomes = summarise_batch([(r.id, r.text, r.path) for r in batch], config, summariser)
             run.sink.write(outcomes)
             progress.advance(task, len(batch))
-            if stop.requested:
-                return False
         window.clear()
         return True
 

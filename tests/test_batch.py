@@ -394,3 +394,22 @@ def test_an_id_that_is_not_utf8_is_an_invalid_line(corpus, tmp_path) -> None:
     assert "1 done" in skipped.stderr and "1 invalid lines skipped" in skipped.stderr
     (error,) = read_lines(errors_path(output))
     assert error["line"] == 2 and "not valid UTF-8" in error["error"]
+
+
+def test_a_stop_requested_before_the_first_batch_runs_none(corpus, tmp_path) -> None:
+    import signal as signals
+
+    from pipeline.batch import batch_progress, finish_run, open_run, run_local
+    from pipeline.batch_stop import StopRequest
+    from pipeline.config import load_config
+
+    write_corpus(corpus, tmp_path / "in.jsonl")
+    run = open_run(detect_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl", False)
+    stop = StopRequest()
+    stop.signum = signals.SIGTERM  # as if SIGTERM arrived while the model was loading
+    summariser = _PickySummariser()
+    with batch_progress(run.pending) as (progress, task):
+        run_local(run, load_config(), summariser, stop, progress, task)
+    assert summariser.batches == []
+    report = finish_run(run, stop, time.perf_counter())
+    assert report.exit_code == 143 and report.remaining == len(corpus)
