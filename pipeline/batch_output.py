@@ -1,9 +1,10 @@
 """The resume-safe JSONL output and its errors file.
 
 Why it is safe to kill: each batch is written with one ``write`` of whole lines, flushed and fsynced
-before the next batch starts, and the signal handler only sets a flag, so a SIGINT/SIGTERM never
-lands inside a line. Only a hard kill (SIGKILL, power loss) can leave a half-written last line; the
+before the next batch starts, and the first SIGINT/SIGTERM only sets a flag. A hard kill (SIGKILL,
+power loss) or a second Ctrl-C (which raises at once) can still leave a half-written last line; the
 next run finds it (no trailing newline) and truncates it, so that document is simply done again.
+The errors file gets the same repair (``recover_errors``).
 
 The errors file (``summaries.errors.jsonl`` next to ``summaries.jsonl``) is appended to as failures
 happen and compacted at the end of every run: one entry per failing id (the newest), minus the ids
