@@ -8,11 +8,13 @@ only the middle step, so the output contract, errors file and exit codes are the
 
 from __future__ import annotations
 
+import fcntl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -29,7 +31,7 @@ from rich.text import Text
 
 from pipeline.batch_core import summarise_batch
 from pipeline.batch_io import InputScan, InputSpec, Record, check_scan, iter_rows, scan_input
-from pipeline.batch_output import BatchSink, recover_output
+from pipeline.batch_output import BatchSink, errors_path, recover_errors, recover_output
 from pipeline.batch_stop import StopRequest
 from pipeline.config import Config
 from pipeline.errors import VidocError
@@ -49,19 +51,62 @@ class BatchRun:
     sink: BatchSink
     skipped: int
     truncated_bytes: int
+    lock: TextIO | None = None
 
     @property
     def pending(self) -> int:
         return self.scan.total - self.skipped
 
 
+def _same_file(first: Path, second: Path) -> bool:
+    """Paths that name one file (links, ``..`` and relative paths included), existing or not."""
+    try:
+        return first.samefile(second)
+    except OSError:
+        return first.resolve() == second.resolve()
+
+
+def check_output_path(spec: InputSpec, output: Path) -> None:
+    """Refuse an output or errors file that is the input (or each other): appending would corrupt it."""
+    errors = errors_path(output)
+    clashes = [
+        (output, spec.path, "the input file"),
+        (errors, spec.path, f"the input file (its errors file {errors.name} would overwrite it)"),
+        (output, errors, f"its own errors file {errors.name}"),
+    ]
+    for first, second, what in clashes:
+        if _same_file(first, second):
+            raise VidocError(f"{output}: the output is {what}.", "Pass a different --output path.")
+
+
+def lock_output(output: Path) -> TextIO:
+    """Hold ``OUT.lock`` exclusively for the run, so two runs never append to one output.
+
+    The lock file is left in place afterwards: deleting it would let a third run lock a fresh file
+    while a second still holds the deleted one. The lock goes with the process, even on SIGKILL.
+    """
+    lock = output.with_name(output.name + ".lock")
+    handle = lock.open("a", encoding="utf-8")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise VidocError(
+            f"another vidoc batch is writing {output}.", "Wait for it to end, or pass another --output."
+        ) from None
+    return handle
+
+
 def open_run(spec: InputSpec, output: Path, skip_invalid: bool) -> BatchRun:
     """Check the input and the existing output; raise ``VidocError`` (exit 2) before any work."""
+    check_output_path(spec, output)
     scan = scan_input(spec)
     check_scan(spec, scan, skip_invalid)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
+        lock = lock_output(output)
         recovered = recover_output(output)
+        recover_errors(errors_path(output))
         with output.open("a", encoding="utf-8"):
             pass  # can we write it? better to know now than after the first batch
     except OSError as error:
@@ -71,7 +116,7 @@ def open_run(spec: InputSpec, output: Path, skip_invalid: bool) -> BatchRun:
     sink = BatchSink(output, recovered.done)
     sink.write_invalid(scan.invalid)
     skipped = len(scan.ids & recovered.done)
-    return BatchRun(spec, scan, sink, skipped, recovered.truncated_bytes)
+    return BatchRun(spec, scan, sink, skipped, recovered.truncated_bytes, lock)
 
 
 class _RateColumn(ProgressColumn):
@@ -111,12 +156,12 @@ def run_local(
     def flush() -> bool:
         window.sort(key=lambda record: record.length)
         for start in range(0, len(window), batch_size):
+            if stop.requested:  # checked before a batch too: a signal during model load runs none
+                return False
             batch = window[start : start + batch_size]
             outcomes = summarise_batch([(r.id, r.text, r.path) for r in batch], config, summariser)
             run.sink.write(outcomes)
             progress.advance(task, len(batch))
-            if stop.requested:
-                return False
         window.clear()
         return True
 
@@ -163,8 +208,10 @@ def finish_run(run: BatchRun, stop: StopRequest, started: float) -> BatchReport:
     """Compact the errors file and decide the exit code."""
     invalid_lines = {line.line for line in run.scan.invalid}
     errors_left = run.sink.compact_errors(run.scan.ids, invalid_lines)
+    if run.lock is not None:
+        run.lock.close()  # releases the flock; the file stays (see ``lock_output``)
     remaining = len(run.scan.ids - run.sink.done)
-    code = stop.exit_code if stop.requested else (1 if errors_left else 0)
+    code = stop.exit_code if stop.requested else (1 if errors_left or run.sink.failed else 0)
     return BatchReport(
         done=run.sink.written,
         skipped=run.skipped,

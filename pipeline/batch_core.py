@@ -5,6 +5,10 @@ text gets the same summary from ``vidoc batch`` as from ``vidoc summarize``. A d
 be summarised (empty, undecodable, nothing left after cleaning, or the summariser raises on it)
 becomes a failed outcome with a reason; it never stops the batch. A summariser that raises on a
 whole batch is retried one document at a time, so one bad document cannot fail its neighbours.
+
+A model setup error is different: a ``VidocError`` or ``ImportError`` from the summariser (missing
+extra, missing model, CT2 conversion error, CUDA without a GPU) would fail every document the same
+way, so it is re-raised (``SETUP_ERRORS``) and ends the run once, with exit 2.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from pipeline.errors import VidocError
 from pipeline.protocols import Summariser, Summary
 from pipeline.splitting import SplitDocument
 from pipeline.summarise import SummaryResult, prepare
+
+# Raised by a summariser that cannot run at all: ends the run instead of failing each document.
+SETUP_ERRORS: tuple[type[Exception], ...] = (VidocError, ImportError)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ def _summarise_each(
         summaries = summariser.summarise(documents)
         share = (time.perf_counter() - started) / max(len(documents), 1)
         return [(summary, None, share) for summary in summaries]
+    except SETUP_ERRORS:
+        raise
     except Exception:
         if len(documents) == 1:
             raise
@@ -91,6 +100,8 @@ def _summarise_each(
         try:
             (summary,) = summariser.summarise([document])
             results.append((summary, None, time.perf_counter() - started))
+        except SETUP_ERRORS:
+            raise
         except Exception as error:
             results.append((None, _reason(error), 0.0))
     return results
@@ -99,7 +110,10 @@ def _summarise_each(
 def summarise_batch(
     records: Sequence[tuple[str, str | None, str | None]], config: Config, summariser: Summariser
 ) -> list[Outcome]:
-    """Summarise ``(id, text, path)`` records as one summariser batch; outcomes keep the input order."""
+    """Summarise ``(id, text, path)`` records as one summariser batch; outcomes keep the input order.
+
+    Raises ``VidocError`` or ``ImportError`` from the summariser (see ``SETUP_ERRORS``).
+    """
     outcomes: dict[int, Outcome] = {}
     prepared: list[tuple[int, SplitDocument, float]] = []
     for position, (record_id, text, path) in enumerate(records):
@@ -113,6 +127,8 @@ def summarise_batch(
     if prepared:
         try:
             results = _summarise_each([document for _, document, _ in prepared], summariser)
+        except SETUP_ERRORS:
+            raise
         except Exception as error:
             results = [(None, _reason(error), 0.0)]
         for (position, _, prep_seconds), (summary, reason, seconds) in zip(prepared, results, strict=True):

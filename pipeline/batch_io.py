@@ -101,6 +101,19 @@ def _clean_id(value: object) -> str | None:
     return None
 
 
+def _unencodable(record_id: str, what: str) -> str | None:
+    """Why an id cannot be written to a UTF-8 output (a lone surrogate), or None when it can.
+
+    Such ids come from a JSON "\\ud800" escape, an undecodable CSV byte (surrogateescape) or a
+    non-UTF-8 file name; caught here they are a broken line, not a crash at write time.
+    """
+    try:
+        record_id.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"{what} {record_id!a} is not valid UTF-8 (invalid character at {error.start})"
+    return None
+
+
 def _jsonl_rows(spec: InputSpec) -> Iterator[Row]:
     with spec.path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -125,6 +138,9 @@ def to_row(raw_id: object, text: object, number: int, spec: InputSpec) -> Row:
     record_id = _clean_id(raw_id)
     if record_id is None:
         return InvalidLine(number, f"no usable '{spec.id_column}' (a non-empty string or number)")
+    reason = _unencodable(record_id, f"'{spec.id_column}'")
+    if reason is not None:
+        return InvalidLine(number, reason)
     if text is ...:
         return InvalidLine(number, f"no '{spec.text_column}' field")
     if text is not None and not isinstance(text, str):
@@ -180,7 +196,9 @@ def _parquet_rows(spec: InputSpec) -> Iterator[Row]:
 
 def _folder_rows(spec: InputSpec) -> Iterator[Row]:
     for number, path in enumerate(document_paths([spec.path]), start=1):
-        yield Record(path.relative_to(spec.path).as_posix(), None, number, str(path))
+        record_id = path.relative_to(spec.path).as_posix()
+        reason = _unencodable(record_id, "file name")
+        yield InvalidLine(number, reason) if reason else Record(record_id, None, number, str(path))
 
 
 def iter_rows(spec: InputSpec) -> Iterator[Row]:

@@ -1,9 +1,10 @@
 """The resume-safe JSONL output and its errors file.
 
 Why it is safe to kill: each batch is written with one ``write`` of whole lines, flushed and fsynced
-before the next batch starts, and the signal handler only sets a flag, so a SIGINT/SIGTERM never
-lands inside a line. Only a hard kill (SIGKILL, power loss) can leave a half-written last line; the
+before the next batch starts, and the first SIGINT/SIGTERM only sets a flag. A hard kill (SIGKILL,
+power loss) or a second Ctrl-C (which raises at once) can still leave a half-written last line; the
 next run finds it (no trailing newline) and truncates it, so that document is simply done again.
+The errors file gets the same repair (``recover_errors``).
 
 The errors file (``summaries.errors.jsonl`` next to ``summaries.jsonl``) is appended to as failures
 happen and compacted at the end of every run: one entry per failing id (the newest), minus the ids
@@ -64,6 +65,23 @@ def recover_output(path: Path) -> Recovered:
             handle.truncate(good_end)
             os.fsync(handle.fileno())
     return recovered
+
+
+def recover_errors(path: Path) -> int:
+    """Cut a half-written last line off the errors file (hard kill, second Ctrl-C); returns bytes cut.
+
+    Without this, the next failure would be appended to the half line and both entries lost.
+    """
+    if not path.exists():
+        return 0
+    with path.open("r+b") as handle:
+        data = handle.read()
+        if not data or data.endswith(b"\n"):
+            return 0
+        good_end = data.rfind(b"\n") + 1
+        handle.truncate(good_end)
+        os.fsync(handle.fileno())
+    return len(data) - good_end
 
 
 def _append_lines(path: Path, records: Iterable[dict[str, Any]]) -> None:

@@ -1,7 +1,8 @@
 """``vidoc batch --engine ray``: the same batch function on Ray Data actors, locally or on a cluster.
 
 Each actor builds the summariser once (a ViT5 model loads once per actor, on its own GPU when the
-config's device is CUDA) and calls ``pipeline.batch_core.summarise_records`` on the blocks it gets.
+config's device is CUDA, or ``auto`` on a cluster with GPUs) and calls
+``pipeline.batch_core.summarise_records`` on the blocks it gets.
 With a JSONL output the driver iterates the result blocks and writes them through the same
 ``BatchSink`` as the local engine, so resume, the errors file and exit codes do not change; with a
 folder or ``s3://`` output Ray writes Parquet files itself and resume reads the ids back from them.
@@ -60,17 +61,32 @@ def start_ray(address: str | None, workers: int | None) -> Any:
     return ray
 
 
+def wants_gpu(config: Config, resources: dict[str, float]) -> bool:
+    """CUDA asked for, or ``auto`` on a cluster that has GPUs (``auto`` would pick CUDA in the actor)."""
+    device = config.summariser.device
+    return device.startswith("cuda") or (device == "auto" and resources.get("GPU", 0) > 0)
+
+
 def actor_shape(config: Config, resources: dict[str, float], workers: int | None) -> tuple[int, int]:
-    """(actors, GPUs per actor): one GPU each when the summariser's device is CUDA; as many actors as
-    ``--workers``, else one per GPU, else one per CPU but one (left to the read tasks)."""
-    gpu = config.summariser.device.startswith("cuda")
-    if workers:
-        actors = workers
-    elif gpu:
-        actors = max(int(resources.get("GPU", 1)), 1)
-    else:
-        actors = max(int(resources.get("CPU", 2)) - 1, 1)
-    return actors, 1 if gpu else 0
+    """(actors, GPUs per actor): one GPU each when the summariser runs on CUDA (``wants_gpu``), and then
+    never more actors than GPUs (an actor waiting for a GPU would stall the pool); else as many actors
+    as ``--workers``, or one per CPU but one (left to the read tasks)."""
+    if wants_gpu(config, resources):
+        gpus = max(int(resources.get("GPU", 1)), 1)
+        return (min(workers, gpus) if workers else gpus), 1
+    return (workers or max(int(resources.get("CPU", 2)) - 1, 1)), 0
+
+
+def actor_config(config: Config, gpu: bool) -> Config:
+    """The config an actor builds its summariser from: device ``cuda`` on a GPU actor.
+
+    Ray sets CUDA_VISIBLE_DEVICES to the actor's one GPU, so inside the actor it is always device 0:
+    ``cuda:1`` from the config would name a GPU the actor cannot see, and ``auto`` is made explicit.
+    """
+    if not gpu:
+        return config
+    summariser = config.summariser.model_copy(update={"device": "cuda"})
+    return config.model_copy(update={"summariser": summariser})
 
 
 def _normalise(batch: Any, spec: InputSpec, done: set[str]) -> Any:
@@ -203,7 +219,7 @@ def _summaries(
     actors, gpus = actor_shape(config, ray.cluster_resources(), workers)
     return dataset.map_batches(
         SummariseActor,
-        fn_constructor_args=(config.model_dump(),),
+        fn_constructor_args=(actor_config(config, gpus > 0).model_dump(),),
         batch_format="pyarrow",
         batch_size=config.summariser.batch_size * BLOCK_BATCHES,
         compute=ray.data.ActorPoolStrategy(size=actors),
@@ -236,27 +252,51 @@ def run_ray(
         ray.shutdown()
 
 
+def _parquet_files(output: str) -> tuple[Any, list[str]]:
+    """The filesystem and the ``.parquet`` files under ``output`` (none when it does not exist yet)."""
+    from pyarrow import fs
+
+    filesystem, root = fs.FileSystem.from_uri(output) if "://" in output else (fs.LocalFileSystem(), output)
+    root = root.rstrip("/")
+    if filesystem.get_file_info(root).type == fs.FileType.NotFound:
+        return filesystem, []
+    infos = filesystem.get_file_info(fs.FileSelector(root, recursive=True))
+    names = [info.path for info in infos if info.is_file and info.path.endswith(".parquet")]
+    return filesystem, sorted(names)
+
+
+def _parquet_rows(output: str) -> list[dict[str, Any]]:
+    """``id, error`` of every row written so far, read file by file.
+
+    One unreadable file (half-written by a killed run) must not read as "nothing done": that would
+    redo and duplicate every document, so it ends the run naming the file instead.
+    """
+    import pyarrow.parquet as pq
+
+    filesystem, names = _parquet_files(output)
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        try:
+            table = pq.read_table(name, columns=["id", "error"], filesystem=filesystem)
+        except (OSError, ValueError, KeyError) as error:
+            raise VidocError(
+                f"{name}: cannot read this Parquet file of the output ({error}).",
+                "A killed run can leave a half-written file: move it out of the output folder "
+                "and run again (its documents are then done again).",
+            ) from None
+        rows.extend(table.to_pylist())
+    return rows
+
+
 def _done_in_parquet(output: str) -> set[str]:
     """Ids with a summary in the Parquet files already written (rows with an ``error`` are retried)."""
-    import pyarrow.dataset as ds
-
-    try:
-        dataset = ds.dataset(output, format="parquet")
-        table = dataset.to_table(columns=["id", "error"])
-    except (FileNotFoundError, OSError, ValueError):
-        return set()
-    return {row["id"] for row in table.to_pylist() if row["error"] is None}
+    return {row["id"] for row in _parquet_rows(output) if row["error"] is None}
 
 
 def _failed_in_parquet(output: str, done: set[str]) -> list[tuple[str, str]]:
     """Ids that failed and have no summary yet (a rerun adds a row per retry: one entry each)."""
-    import pyarrow.dataset as ds
-
-    try:
-        table = ds.dataset(output, format="parquet").to_table(columns=["id", "error"])
-    except (FileNotFoundError, OSError, ValueError):
-        return []
-    failed = {row["id"]: row["error"] for row in table.to_pylist() if row["error"] and row["id"] not in done}
+    rows = _parquet_rows(output)
+    failed = {row["id"]: row["error"] for row in rows if row["error"] and row["id"] not in done}
     return list(failed.items())
 
 

@@ -290,3 +290,126 @@ def test_batch_function_isolates_a_failing_document_and_sorts_by_length(corpus) 
     # failing document is retried one document at a time, so its neighbours still get summaries.
     assert summariser.batches[0] == ["short", "mid"]
     assert summariser.batches[1:] == [["long", "bad"], ["long"], ["bad"]]
+
+
+class _BrokenModelSummariser:
+    """Summarises the first batch, then fails the way a model that cannot be set up does."""
+
+    model_id = "broken"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.calls = 0
+
+    def summarise(self, documents):
+        from pipeline.protocols import Summary
+
+        self.calls += 1
+        if self.calls > 1:
+            raise self.error
+        return [Summary(document.sentences[0].text, self.model_id) for document in documents]
+
+
+@pytest.mark.parametrize(
+    "error", [VidocError("model 'x' is not downloaded.", "Run vidoc models pull."), ImportError("no ct2")]
+)
+def test_a_model_setup_error_ends_the_run_once(error, corpus, tmp_path, monkeypatch, capsys) -> None:
+    import models.factory
+    from pipeline.cli import main
+
+    monkeypatch.setattr(models.factory, "build_summariser", lambda *a, **k: _BrokenModelSummariser(error))
+    write_corpus(corpus, tmp_path / "in.jsonl")
+    (tmp_path / "c.yaml").write_text("summariser:\n  batch_size: 2\n", encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    with pytest.raises(SystemExit) as stopped:
+        main(["batch", str(tmp_path / "in.jsonl"), "-o", str(output), "-c", str(tmp_path / "c.yaml")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("vidoc: error:") == 1 and ("not downloaded" in err or "no ct2" in err)
+    assert len(by_id(output)) == 2  # the batch done before the error stays written
+    assert not errors_path(output).exists()
+
+
+def test_output_that_is_the_input_or_its_errors_file_is_refused(corpus, tmp_path) -> None:
+    write_corpus(corpus[:2], tmp_path / "in.jsonl")
+    before = (tmp_path / "in.jsonl").read_bytes()
+    same = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "sub" / ".." / "in.jsonl"))
+    assert same.returncode == 2 and "the output is the input file" in same.stderr
+    write_corpus(corpus[:2], tmp_path / "x.errors.jsonl")
+    errors = run_cli("batch", str(tmp_path / "x.errors.jsonl"), "--output", str(tmp_path / "x.jsonl"))
+    assert errors.returncode == 2 and "would overwrite it" in errors.stderr
+    assert "Traceback" not in same.stderr + errors.stderr
+    assert (tmp_path / "in.jsonl").read_bytes() == before and not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_second_run_on_the_same_output_is_refused(corpus, tmp_path) -> None:
+    import fcntl
+
+    write_corpus(corpus[:2], tmp_path / "in.jsonl")
+    output = tmp_path / "out.jsonl"
+    output.write_text('{"id": "kept", "summary": "x"}\n', encoding="utf-8")
+    args = ["batch", str(tmp_path / "in.jsonl"), "--output", str(output)]
+    with (tmp_path / "out.jsonl.lock").open("a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        refused = run_cli(*args)
+    assert refused.returncode == 2, refused.stderr
+    assert f"another vidoc batch is writing {output}" in refused.stderr
+    assert output.read_text(encoding="utf-8") == '{"id": "kept", "summary": "x"}\n'
+    assert (tmp_path / "out.jsonl.lock").exists()
+    after = run_cli(*args)  # the lock released: the run goes ahead and keeps what was there
+    assert after.returncode == 0, after.stderr
+    assert set(by_id(output)) == {"kept", corpus[0]["id"], corpus[1]["id"]}
+
+
+def test_a_half_written_errors_line_is_cut_before_new_failures(corpus, tmp_path) -> None:
+    from pipeline.batch_output import recover_errors
+
+    records = [corpus[0], {"id": "empty", "text": " "}]
+    write_corpus(records, tmp_path / "in.jsonl")
+    output = tmp_path / "out.jsonl"
+    errors_path(output).write_text('{"id": "old", "error": "x"}\n{"id": "empty", "err', encoding="utf-8")
+    result = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(output))
+    assert result.returncode == 1, result.stderr
+    assert read_lines(errors_path(output)) == [{"id": "empty", "error": "empty text"}]
+    errors_path(output).write_text('{"id": "a"}\n', encoding="utf-8")
+    assert recover_errors(errors_path(output)) == 0
+    errors_path(output).write_text('{"id": "a"', encoding="utf-8")
+    assert recover_errors(errors_path(output)) == len('{"id": "a"')
+    assert errors_path(output).read_text(encoding="utf-8") == ""
+
+
+def test_an_id_that_is_not_utf8_is_an_invalid_line(corpus, tmp_path) -> None:
+    records = [corpus[0], {"id": "bad-\ud800", "text": corpus[1]["text"]}]
+    write_ascii_jsonl(records, tmp_path / "in.jsonl")
+    (tmp_path / "in.csv").write_bytes(b"id,text\nok,x\nbad-\xff,y\n")
+    rows = list(iter_rows(detect_input(tmp_path / "in.csv")))
+    assert rows[0] == Record("ok", "x", 2)
+    assert isinstance(rows[1], InvalidLine) and "not valid UTF-8" in rows[1].reason
+    output = tmp_path / "out.jsonl"
+    args = ["batch", str(tmp_path / "in.jsonl"), "--output", str(output)]
+    stopped = run_cli(*args)
+    assert stopped.returncode == 2 and "line 2: 'id'" in stopped.stderr and "Traceback" not in stopped.stderr
+    skipped = run_cli(*args, "--skip-invalid")
+    assert skipped.returncode == 1, skipped.stderr
+    assert "1 done" in skipped.stderr and "1 invalid lines skipped" in skipped.stderr
+    (error,) = read_lines(errors_path(output))
+    assert error["line"] == 2 and "not valid UTF-8" in error["error"]
+
+
+def test_a_stop_requested_before_the_first_batch_runs_none(corpus, tmp_path) -> None:
+    import signal as signals
+
+    from pipeline.batch import batch_progress, finish_run, open_run, run_local
+    from pipeline.batch_stop import StopRequest
+    from pipeline.config import load_config
+
+    write_corpus(corpus, tmp_path / "in.jsonl")
+    run = open_run(detect_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl", False)
+    stop = StopRequest()
+    stop.signum = signals.SIGTERM  # as if SIGTERM arrived while the model was loading
+    summariser = _PickySummariser()
+    with batch_progress(run.pending) as (progress, task):
+        run_local(run, load_config(), summariser, stop, progress, task)
+    assert summariser.batches == []
+    report = finish_run(run, stop, time.perf_counter())
+    assert report.exit_code == 143 and report.remaining == len(corpus)

@@ -113,8 +113,61 @@ def test_actor_shape_puts_one_cuda_actor_per_gpu() -> None:
     from pipeline.config import load_config
 
     cluster = {"CPU": 33.0, "GPU": 4.0}
-    assert actor_shape(load_config(), cluster, None) == (32, 0)
-    assert actor_shape(load_config(), cluster, 3) == (3, 0)
+    cpus = {"CPU": 33.0}
+    assert actor_shape(load_config(), cpus, None) == (32, 0)  # auto, no GPU: CPU actors
+    assert actor_shape(load_config(), cpus, 3) == (3, 0)
+    assert actor_shape(load_config(), cluster, None) == (4, 1)  # auto with GPUs: one per GPU
+    assert actor_shape(load_config(None, {"summariser": {"device": "cpu"}}), cluster, 3) == (3, 0)
     cuda = load_config(None, {"summariser": {"device": "cuda"}})
     assert actor_shape(cuda, cluster, None) == (4, 1)
+    assert actor_shape(cuda, cluster, 8) == (4, 1)  # capped at the GPU count
     assert actor_shape(load_config(None, {"summariser": {"device": "cuda:1"}}), cluster, 2) == (2, 1)
+
+
+@pytest.mark.parametrize(("device", "gpus", "expected"), [("auto", 2.0, "cuda"), ("cuda:1", 2.0, "cuda")])
+def test_a_gpu_actor_builds_on_cuda_whatever_the_config_says(device, gpus, expected, monkeypatch) -> None:
+    from pipeline import batch_ray
+    from pipeline.config import load_config
+
+    config = load_config(None, {"summariser": {"device": device}})
+    captured: dict = {}
+
+    class FakeDataset:
+        def map_batches(self, fn, **kwargs):
+            captured.update(kwargs)
+            return self
+
+    class FakeRay:
+        class data:  # stands in for the ray.data module
+            ActorPoolStrategy = staticmethod(lambda size: size)
+
+        @staticmethod
+        def cluster_resources() -> dict[str, float]:
+            return {"CPU": 8.0, "GPU": gpus}
+
+    monkeypatch.setattr(batch_ray, "_read", lambda *args: FakeDataset())
+    spec = batch_ray.InputSpec(Path("in.jsonl"), "jsonl")
+    batch_ray._summaries(FakeRay, spec, set(), config, False, None)
+    (config_data,) = captured["fn_constructor_args"]
+    assert config_data["summariser"]["device"] == expected
+    assert captured["num_gpus"] == 1 and captured["compute"] == int(gpus)
+
+
+def test_a_half_written_parquet_file_is_named_not_read_as_empty(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.batch_ray import _done_in_parquet, _failed_in_parquet
+    from pipeline.errors import VidocError
+
+    assert _done_in_parquet(str(tmp_path / "missing")) == set()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    pq.write_table(pa.table({"id": ["a", "b"], "error": [None, "empty text"]}), folder / "1.parquet")
+    assert _done_in_parquet(str(folder) + "/") == {"a"}
+    assert _failed_in_parquet(str(folder), {"a"}) == [("b", "empty text")]
+    whole = (folder / "1.parquet").read_bytes()
+    (folder / "2.parquet").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(VidocError, match=r"2\.parquet") as error:
+        _done_in_parquet(str(folder))
+    assert "move it out" in str(error.value)

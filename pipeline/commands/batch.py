@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 
@@ -10,6 +12,17 @@ import typer
 
 from pipeline.commands.summarize import CONFIG_HELP
 from pipeline.errors import VidocError
+
+
+@contextmanager
+def _setup_errors_end_the_run() -> Iterator[None]:
+    """A summariser that cannot load (a missing extra) raises ImportError on first use: one line, exit 2."""
+    try:
+        yield
+    except ImportError as error:
+        raise VidocError(
+            f"the summariser cannot be loaded ({error}).", "Install the extra its config needs."
+        ) from None
 
 
 class Engine(str, Enum):
@@ -82,7 +95,7 @@ def batch_command(
 
             summariser = build_summariser(settings)
             started = time.perf_counter()
-            with batch_progress(run.pending) as (progress, task):
+            with batch_progress(run.pending) as (progress, task), _setup_errors_end_the_run():
                 run_local(run, settings, summariser, stop, progress, task)
         else:
             from pipeline.batch_ray import run_ray
