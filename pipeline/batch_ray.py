@@ -62,7 +62,10 @@ def start_ray(address: str | None, workers: int | None) -> Any:
 
 
 def wants_gpu(config: Config, resources: dict[str, float]) -> bool:
-    """CUDA asked for, or ``auto`` on a cluster that has GPUs (``auto`` would pick CUDA in the actor)."""
+    """A model summariser (ViT5) with CUDA asked for, or ``auto`` on a cluster that has GPUs (``auto``
+    would pick CUDA in the actor). The extractive default never uses a GPU, so it never reserves one."""
+    if config.summariser.kind == "extractive":
+        return False
     device = config.summariser.device
     return device.startswith("cuda") or (device == "auto" and resources.get("GPU", 0) > 0)
 

@@ -108,20 +108,28 @@ def test_parquet_output_needs_the_ray_engine(inputs, capsys) -> None:
     assert "Parquet output (a folder or s3://) is written by Ray" in capsys.readouterr().err
 
 
+def _vit5_on(device: str):
+    from pipeline.config import load_config
+
+    return load_config(None, {"summariser": {"kind": "vit5", "model": "vit5-base", "device": device}})
+
+
 def test_actor_shape_puts_one_cuda_actor_per_gpu() -> None:
     from pipeline.batch_ray import actor_shape
     from pipeline.config import load_config
 
     cluster = {"CPU": 33.0, "GPU": 4.0}
     cpus = {"CPU": 33.0}
-    assert actor_shape(load_config(), cpus, None) == (32, 0)  # auto, no GPU: CPU actors
-    assert actor_shape(load_config(), cpus, 3) == (3, 0)
-    assert actor_shape(load_config(), cluster, None) == (4, 1)  # auto with GPUs: one per GPU
-    assert actor_shape(load_config(None, {"summariser": {"device": "cpu"}}), cluster, 3) == (3, 0)
-    cuda = load_config(None, {"summariser": {"device": "cuda"}})
+    vit5 = load_config(None, {"summariser": {"kind": "vit5", "model": "vit5-base"}})  # device: auto
+    assert actor_shape(vit5, cpus, None) == (32, 0)  # auto, no GPU: CPU actors
+    assert actor_shape(vit5, cpus, 3) == (3, 0)
+    assert actor_shape(vit5, cluster, None) == (4, 1)  # auto with GPUs: one per GPU
+    assert actor_shape(load_config(), cluster, None) == (32, 0)  # the extractive default needs no GPU
+    assert actor_shape(_vit5_on("cpu"), cluster, 3) == (3, 0)
+    cuda = load_config(None, {"summariser": {"kind": "vit5", "model": "vit5-base", "device": "cuda"}})
     assert actor_shape(cuda, cluster, None) == (4, 1)
     assert actor_shape(cuda, cluster, 8) == (4, 1)  # capped at the GPU count
-    assert actor_shape(load_config(None, {"summariser": {"device": "cuda:1"}}), cluster, 2) == (2, 1)
+    assert actor_shape(_vit5_on("cuda:1"), cluster, 2) == (2, 1)
 
 
 @pytest.mark.parametrize(("device", "gpus", "expected"), [("auto", 2.0, "cuda"), ("cuda:1", 2.0, "cuda")])
@@ -129,7 +137,7 @@ def test_a_gpu_actor_builds_on_cuda_whatever_the_config_says(device, gpus, expec
     from pipeline import batch_ray
     from pipeline.config import load_config
 
-    config = load_config(None, {"summariser": {"device": device}})
+    config = load_config(None, {"summariser": {"kind": "vit5", "model": "vit5-base", "device": device}})
     captured: dict = {}
 
     class FakeDataset:
