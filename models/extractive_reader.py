@@ -32,7 +32,7 @@ from models.answer_types import (
 )
 from models.slot_alignment import QuestionFrame, Slot, frame, slots
 from pipeline.config import ReaderConfig
-from pipeline.protocols import Answer, Citation, ScoredPassage
+from pipeline.protocols import Answer, ScoredPassage, cite_answer
 from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
 
 # Calibrated on the seed suite's unanswerable questions (docs/qa.md): the least overlap between a
@@ -509,21 +509,6 @@ class ExtractiveReader:
         local_start, local_end = sentence.mapped.to_original(
             sentence.start + best.start, sentence.start + best.end
         )
-        start, end = passage.start + local_start, passage.start + local_end
         answer_text = passage.text[local_start:local_end]
-        cited = Citation(
-            passage.id,
-            passage.source,
-            passage.text,
-            passage.start,
-            passage.end,
-            sentence.scored.score,
-            start,
-            end,
-        )
-        others = tuple(
-            Citation(p.passage.id, p.passage.source, p.passage.text, p.passage.start, p.passage.end, p.score)
-            for p in passages[: self.passages_read]
-            if p.passage is not passage
-        )
-        return Answer(answer_text, round(best.score, 4), (cited, *others), self.model_id)
+        citations = cite_answer(sentence.scored, (local_start, local_end), passages[: self.passages_read])
+        return Answer(answer_text, round(best.score, 4), citations, self.model_id)

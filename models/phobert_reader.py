@@ -27,7 +27,7 @@ from models.token_limits import model_token_limit
 from models.word_segmentation import wants_segmentation
 from pipeline.config import ReaderConfig
 from pipeline.errors import VidocError
-from pipeline.protocols import Answer, Citation, ScoredPassage
+from pipeline.protocols import Answer, ScoredPassage, cite_answer
 
 SECTION = "reader.model"
 MAX_QUESTION_TOKENS = 64
@@ -214,20 +214,6 @@ class PhoBERTReader:
         local_start = spans[window.first + found.span.start - window.offset][0]
         local_end = spans[window.first + found.span.end - window.offset][1]
         scored = passages[window.passage]
-        passage = scored.passage
-        cited = Citation(
-            passage.id,
-            passage.source,
-            passage.text,
-            passage.start,
-            passage.end,
-            scored.score,
-            passage.start + local_start,
-            passage.start + local_end,
-        )
-        others = tuple(
-            Citation(p.passage.id, p.passage.source, p.passage.text, p.passage.start, p.passage.end, p.score)
-            for p in passages
-            if p.passage is not passage
-        )
-        return Answer(passage.text[local_start:local_end], round(margin, 4), (cited, *others), self.model_id)
+        citations = cite_answer(scored, (local_start, local_end), passages)
+        answer_text = scored.passage.text[local_start:local_end]
+        return Answer(answer_text, round(margin, 4), citations, self.model_id)

@@ -11,7 +11,6 @@ comes first and carries the span's offsets in the original text.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from models.answer_check import check_answer, find_span
 from models.seq2seq import GenerationOptions, Generator, build_generator
@@ -91,13 +90,9 @@ class ViT5Reader:
         for scored in chosen:
             passage = scored.passage
             span = None if located else find_span(text, passage.text)
-            citation = Citation(
-                passage.id, passage.source, passage.text, passage.start, passage.end, scored.score
-            )
             if span is not None:
                 located = True
-                start, end = passage.start + span[0], passage.start + span[1]
-                citations.insert(0, replace(citation, answer_start=start, answer_end=end))
+                citations.insert(0, Citation.of(scored, span))
             else:
-                citations.append(citation)
+                citations.append(Citation.of(scored))
         return Answer(text, check.score, tuple(citations), self.model_id)

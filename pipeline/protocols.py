@@ -79,6 +79,26 @@ class Citation:
     answer_start: int | None = None
     answer_end: int | None = None
 
+    @classmethod
+    def of(cls, scored: ScoredPassage, answer_span: tuple[int, int] | None = None) -> Citation:
+        """Cite a retrieved passage; ``answer_span`` is the answer's offsets *within the passage text*,
+        turned here into offsets in the original document like every other offset vidoc returns."""
+        passage = scored.passage
+        start, end = (None, None)
+        if answer_span is not None:
+            start, end = passage.start + answer_span[0], passage.start + answer_span[1]
+        return cls(
+            passage.id, passage.source, passage.text, passage.start, passage.end, scored.score, start, end
+        )
+
+
+def cite_answer(
+    answered: ScoredPassage, answer_span: tuple[int, int], passages: Sequence[ScoredPassage]
+) -> tuple[Citation, ...]:
+    """The passage holding the answer first (with the span), then the other passages that were read."""
+    others = (Citation.of(p) for p in passages if p.passage is not answered.passage)
+    return (Citation.of(answered, answer_span), *others)
+
 
 @dataclass(frozen=True)
 class Answer:
