@@ -26,7 +26,7 @@ from models.devices import cpu_cores
 from models.locate import require_safetensors
 from models.seq2seq import GenerationOptions, Generator, IncrementalDecoder, quiet_transformers
 from pipeline.appdirs import cache_dir
-from pipeline.errors import VidocError
+from pipeline.errors import VidocError, first_line
 
 # Quantisations the converter and the runtime both accept.
 COMPUTE_TYPES = (
@@ -121,7 +121,7 @@ def converted_model(model_dir: Path, quantization: str, trust_remote_code: bool 
                 raise
     except (OSError, ValueError, KeyError, NotImplementedError) as error:
         raise VidocError(
-            f"cannot convert {model_dir} to CTranslate2: {str(error).splitlines()[0][:160]}",
+            f"cannot convert {model_dir} to CTranslate2: {first_line(error, 160)}",
             "Use backend: transformers, or check that the folder is a T5/ViT5 checkpoint.",
         ) from None
     finally:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.registry import ModelPreset, find_preset
-from pipeline.errors import VidocError
+from pipeline.errors import VidocError, first_line
 
 # Files a model folder needs. Pickled weights (*.bin, *.pt) and remote code (*.py) are never fetched.
 PULL_PATTERNS = [
@@ -109,9 +109,8 @@ def pull_model(spec: str) -> Path:
     try:
         folder = snapshot_download(model.hub_id, revision=model.revision, allow_patterns=PULL_PATTERNS)
     except Exception as error:  # network, auth or a missing repo: all end the same way for the user
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise VidocError(
-            f"cannot pull {model.hub_id}: {reason[:200]}",
+            f"cannot pull {model.hub_id}: {first_line(error, 200)}",
             "Check the network (or a proxy / HF_ENDPOINT) and the model name (`vidoc models list`).",
         ) from None
     return Path(folder)

@@ -26,7 +26,7 @@ from models.qa_windows import Span, best_span, no_answer_score, window_bounds
 from models.token_limits import model_token_limit
 from models.word_segmentation import wants_segmentation
 from pipeline.config import ReaderConfig
-from pipeline.errors import VidocError
+from pipeline.errors import VidocError, first_line
 from pipeline.protocols import Answer, ScoredPassage, cite_answer
 
 SECTION = "reader.model"
@@ -102,9 +102,8 @@ class PhoBERTReader:
                 output_loading_info=True,
             )
         except (OSError, ValueError, KeyError) as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise VidocError(
-                f"{SECTION}: cannot load a question-answering model from {folder}: {reason[:200]}",
+                f"{SECTION}: cannot load a question-answering model from {folder}: {first_line(error, 200)}",
                 "It needs config.json, tokenizer files and *.safetensors weights (save_pretrained).",
             ) from None
         if any("qa_outputs" in key for key in info.get("missing_keys", ())):

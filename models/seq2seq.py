@@ -17,7 +17,7 @@ from typing import Any
 
 from models.devices import Placement, place
 from models.locate import locate_model
-from pipeline.errors import VidocError
+from pipeline.errors import VidocError, first_line
 
 
 @dataclass(frozen=True)
@@ -101,9 +101,8 @@ class Generator(ABC):
                     str(self.model_dir), trust_remote_code=self.trust_remote_code
                 )
             except (OSError, ValueError) as error:
-                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
                 raise VidocError(
-                    f"{self.section}.model: no tokenizer in {self.model_dir} ({reason[:160]}).",
+                    f"{self.section}.model: no tokenizer in {self.model_dir} ({first_line(error, 160)}).",
                     "The folder needs tokenizer.json or spiece.model (saved with save_pretrained).",
                 ) from None
         return self._tokenizer
@@ -179,9 +178,8 @@ class TransformersGenerator(Generator):
                     trust_remote_code=self.trust_remote_code,
                 )
             except (OSError, ValueError) as error:
-                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
                 raise VidocError(
-                    f"{self.section}.model: cannot load {self.model_dir} ({reason[:160]}).",
+                    f"{self.section}.model: cannot load {self.model_dir} ({first_line(error, 160)}).",
                     "vidoc loads safetensors weights only; re-save the model with save_pretrained.",
                 ) from None
             self._model = model.to(self._placement.device).eval()

@@ -18,3 +18,10 @@ class VidocError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+def first_line(error: BaseException, limit: int) -> str:
+    """A library exception as a short reason for a ``VidocError``: its first line, or its type when
+    the message is empty (``str(error).splitlines()[0]`` would raise IndexError there)."""
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:limit]

@@ -79,3 +79,10 @@ def test_models_cli_list_info_and_offline_pull(tmp_path) -> None:
     offline = run_cli("models", "pull", "vit5-base", env_extra={"HF_HUB_OFFLINE": "1"})
     assert offline.returncode == 2 and "Traceback" not in offline.stderr
     assert "HF_HUB_OFFLINE" in offline.stderr and len(offline.stderr.strip().splitlines()) == 2
+
+
+def test_first_line_of_a_library_error() -> None:
+    from pipeline.errors import first_line
+
+    assert first_line(OSError("no file\nat /x/y"), 5) == "no fi"
+    assert first_line(ValueError(""), 50) == "ValueError"
