@@ -14,15 +14,37 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from models.person_titles import asks_title, person_name
+from models.yes_no import is_yes_no
 from pipeline import vietnamese
+from pipeline.textnorm import normalize
 
-AnswerType = Literal["number", "date", "entity", "place", "phrase"]
+AnswerType = Literal["number", "date", "entity", "place", "phrase", "frequency", "duration", "yesno", "title"]
 
 _DATE_QUESTION = re.compile(
     r"\b(?:khi nào|bao giờ|lúc nào|hồi nào|thời gian nào|thời điểm nào|ngày nào|tháng nào|năm nào|"
     r"ngày bao nhiêu|ngày mấy|tháng mấy|năm mấy|năm bao nhiêu|thế kỷ nào|thế kỉ nào|giai đoạn nào)\b"
 )
 _NUMBER_QUESTION = re.compile(r"\b(?:bao nhiêu|mấy)\b")
+_PERIOD = r"(?:ngày|tuần|tháng|quý|năm)"
+_COUNT_WORD = r"(?:\d+|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mười hai)"
+_FREQUENCY_QUESTION = re.compile(
+    r"\bbao lâu\s+(?:một|1)\s+lần\b|\bmấy\s+lần\s+(?:một|mỗi|trong)\s+" + _PERIOD + r"\b|\btần suất\b"
+    r"|\bđịnh kỳ bao lâu\b"
+)
+_DURATION_QUESTION = re.compile(r"\bbao lâu\b|\btrong thời gian bao nhiêu\b")
+FREQUENCY = re.compile(
+    r"\b(?:hằng|hàng|mỗi)\s+" + _PERIOD + r"\b"
+    r"|\bđịnh kỳ(?:\s+" + _COUNT_WORD + r"\s+" + _PERIOD + r")?(?:\s+(?:một|1)\s+lần)?\b"
+    r"|\b" + _COUNT_WORD + r"\s+" + _PERIOD + r"\s+(?:một|1)\s+lần\b"
+    r"|\b" + _COUNT_WORD + r"\s+lần\s*(?:/|mỗi|một|trong)\s*" + _PERIOD + r"\b",
+    re.IGNORECASE,
+)
+DURATION = re.compile(
+    r"\b(?:\d+(?:[.,]\d+)?|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|vài|hơn \d+)\s+"
+    r"(?:năm|tháng|tuần|ngày|giờ|tiếng|phút|thập kỷ|quý)(?:\s+rưỡi)?\b",
+    re.IGNORECASE,
+)
 _PLACE_QUESTION = re.compile(
     r"\b(?:ở đâu|tại đâu|(?<!do )(?<!từ )đâu|nơi nào|địa điểm nào|địa bàn nào|khu vực nào)\b"
 )
@@ -110,6 +132,14 @@ SYLLABLE = re.compile(r"\d+(?:[.,/\-]\d+)*|\w+")
 def answer_type(question: str) -> AnswerType:
     """The expected answer type of a (normalised) question."""
     lowered = question.lower()
+    if is_yes_no(lowered):
+        return "yesno"
+    if asks_title(question, person_name(question)):
+        return "title"
+    if _FREQUENCY_QUESTION.search(lowered):
+        return "frequency"
+    if _DURATION_QUESTION.search(lowered):
+        return "duration"
     if _DATE_QUESTION.search(lowered):
         return "date"
     if _NUMBER_QUESTION.search(lowered):
@@ -160,8 +190,10 @@ def tagged_tokens(sentence: str) -> tuple[Token, ...]:
     tokens: list[Token] = []
     cursor = 0
     for word, pos, chunk, tag in vietnamese.ner(sentence):
+        # underthesea moves tone marks to its own placement ("uỷ" → "ủy"); the sentence has ours.
+        word = normalize(word)
         position = sentence.find(word, cursor)
-        if position < 0:  # the tagger changed the text; skip the word rather than guess
+        if position < 0:  # the tagger changed the text otherwise; skip the word rather than guess
             continue
         entity = tag.split("-")[-1] if tag != "O" else ""
         tokens.append(Token(position, position + len(word), pos, chunk, entity))
@@ -173,6 +205,19 @@ def _starts_upper(text: str) -> bool:
     return text[:1].isupper()
 
 
+def _capitalised_end(sentence: str, token: Token) -> int:
+    """Where a name's last word ends, without the lowercase syllables the segmenter glued onto it
+    ("Thanh Xuân biểu dương" is one word to underthesea)."""
+    syllables = list(re.finditer(r"\w+", sentence[token.start : token.end]))
+    capitalised = [s.group()[0].isupper() for s in syllables]
+    if len(syllables) < 3 or not all(capitalised[:2]):
+        return token.end  # "Hội trường", "Chỉ thị": a capitalised common noun, whole
+    while not capitalised[-1]:
+        capitalised.pop()
+        syllables.pop()
+    return token.start + syllables[-1].end()
+
+
 def name_spans(sentence: str, tokens: tuple[Token, ...], wanted: frozenset[str]) -> list[tuple[int, int]]:
     """Runs of capitalised words or proper nouns (``Np``), and NER spans of the ``wanted`` kinds."""
     spans: list[tuple[int, int]] = []
@@ -182,7 +227,7 @@ def name_spans(sentence: str, tokens: tuple[Token, ...], wanted: frozenset[str])
         if run:
             sentence_start = run[0].start == tokens[0].start
             if not (sentence_start and len(run) == 1 and run[0].pos != "Np"):
-                spans.append((run[0].start, run[-1].end))
+                spans.append((run[0].start, _capitalised_end(sentence, run[-1])))
             run.clear()
 
     for token in tokens:
@@ -231,3 +276,13 @@ def extend_by_unit(sentence: str, end: int, unit: list[str]) -> int:
 
 def date_spans(sentence: str) -> list[tuple[int, int]]:
     return [match.span() for match in DATE.finditer(sentence)]
+
+
+def frequency_spans(sentence: str) -> list[tuple[int, int]]:
+    """How often: "hằng năm", "định kỳ 6 tháng một lần", "2 lần/năm"."""
+    return [match.span() for match in FREQUENCY.finditer(sentence)]
+
+
+def duration_spans(sentence: str) -> list[tuple[int, int]]:
+    """How long: "5 năm", "hai tháng rưỡi", "30 phút"."""
+    return [match.span() for match in DURATION.finditer(sentence)]

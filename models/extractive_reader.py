@@ -26,11 +26,15 @@ from models.answer_types import (
     answer_type,
     counted_unit,
     date_spans,
+    duration_spans,
+    frequency_spans,
     name_spans,
     number_spans,
     tagged_tokens,
 )
+from models.person_titles import SURNAMES, TEMPLATE_WORDS, person_name, title_spans
 from models.slot_alignment import QuestionFrame, Slot, frame, slots
+from models.yes_no import yes_no_span
 from pipeline.config import ReaderConfig
 from pipeline.protocols import Answer, ScoredPassage, cite_answer
 from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
@@ -49,32 +53,6 @@ _SLOT_KINDS = {"phrase": 0.1, "entity": 0.25, "place": 0.2}
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
 _PERCENT_QUESTION = re.compile(r"\b(?:tỷ lệ|tỉ lệ|phần trăm|bao nhiêu %|tăng bao nhiêu|giảm bao nhiêu)")
-_SURNAMES = frozenset(
-    [
-        "nguyễn",
-        "trần",
-        "lê",
-        "phạm",
-        "hoàng",
-        "huỳnh",
-        "phan",
-        "vũ",
-        "võ",
-        "đặng",
-        "bùi",
-        "đỗ",
-        "hồ",
-        "ngô",
-        "dương",
-        "lý",
-        "đinh",
-        "đoàn",
-        "trịnh",
-        "lương",
-        "mai",
-        "cao",
-    ]
-)
 _ORGANISATION_HEADS = frozenset(
     [
         "ban",
@@ -137,18 +115,21 @@ class _Question:
     specific: frozenset[str]  # numbers and capitalised words of the question: the document must have them
     frame: QuestionFrame | None  # the question split around its question word (slot alignment)
     wants_person: bool  # "Chủ tịch tỉnh là ai?": a title and "là ai" ask for a person's name
+    person: str | None  # "Ông Vũ Đức Bảo giữ chức vụ gì?": whose title is asked (kind "title")
 
 
 def _parse(question: str) -> _Question:
     norm = normalize(question).strip()
     syllables = [s.lower() for s in SYLLABLE.findall(norm)]
-    content = frozenset(s for s in syllables if s not in QUESTION_WORDS)
+    kind = answer_type(norm)
+    # "giữ chức vụ gì" only frames a title question: the sentence with the title rarely says it.
+    framing = TEMPLATE_WORDS if kind == "title" else frozenset()
+    content = frozenset(s for s in syllables if s not in QUESTION_WORDS and s not in framing)
     bigrams = frozenset(
         (a, b) for a, b in itertools.pairwise(syllables) if not (a in QUESTION_WORDS and b in QUESTION_WORDS)
     )
     wh = next((i for i, s in enumerate(syllables) if s in _WH_WORDS), len(syllables))
     after_wh = frozenset(s for s in syllables[wh + 1 :] if s in content) - frozenset(syllables[:wh])
-    kind = answer_type(norm)
     unit = tuple(counted_unit(norm)) if kind == "number" else ()
     lowered = norm.lower()
     asks_who = bool(re.search(r"(?:^|\s)ai\b", lowered))
@@ -173,6 +154,7 @@ def _parse(question: str) -> _Question:
         specific,
         frame(norm),
         asks_who and bool(_PERSON_TITLE.search(lowered)) and bool(re.search(r"\blà ai\b|^ai là\b", lowered)),
+        person_name(norm) if kind == "title" else None,
     )
 
 
@@ -272,6 +254,10 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
             (start, end, _date_specificity(question, sentence[start:end]))
             for start, end in date_spans(sentence)
         ]
+    if question.kind == "frequency":
+        return [(start, end, 0.0) for start, end in frequency_spans(sentence)]
+    if question.kind == "duration":
+        return [(start, end, 0.0) for start, end in duration_spans(sentence)]
     tokens = tagged_tokens(sentence)
     if not tokens:
         return []
@@ -296,7 +282,7 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
             spans.append((start, end, 0.3 if prepositioned else 0.0))
         # "Quận ủy biểu dương những ai?" → "các tập thể": a plain phrase, trusted less than a name;
         # "bảo đảm an ninh ở đâu?" → "trụ sở tiếp công dân": a place phrase after tại/ở.
-        for start, end, bonus in _phrase_spans(question, sentence, tokens):
+        for start, end, bonus in _phrase_spans(question, sentence, tokens, nominal=True):
             if question.wants_person and not _looks_like_person(sentence, tokens, start, end):
                 continue  # "Bí thư ... là ai?" is answered by a person's name or not at all
             prepositioned = question.kind == "place" and _PLACE_BEFORE.search(
@@ -315,7 +301,7 @@ def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, flo
 def _looks_like_person(sentence: str, tokens: tuple[Token, ...], start: int, end: int) -> bool:
     """A capitalised name led by a common surname, or tagged PER by underthesea."""
     words = sentence[start:end].split()
-    if words and words[0].lower() in _SURNAMES and words[0][0].isupper():
+    if words and words[0].lower() in SURNAMES and words[0][0].isupper():
         return True
     return any(t.entity == "PER" for t in tokens if start <= t.start < end)
 
@@ -388,9 +374,13 @@ def _phrase_end_bonus(question: _Question, sentence: str, follower: Token | None
 
 
 def _phrase_spans(
-    question: _Question, sentence: str, tokens: tuple[Token, ...]
+    question: _Question, sentence: str, tokens: tuple[Token, ...], nominal: bool = False
 ) -> list[tuple[int, int, float]]:
-    """Token runs that hold no question word, bounded like a phrase (chunk starts and ends)."""
+    """Token runs that hold no question word, bounded like a phrase (chunk starts and ends).
+
+    ``nominal`` keeps only noun phrases ("các tập thể", not the verb "biểu dương"): what "những ai" and
+    "ở đâu" ask for.
+    """
 
     def is_matched(token: Token) -> bool:
         syllables = [s.lower() for s in SYLLABLE.findall(sentence[token.start : token.end])]
@@ -400,7 +390,9 @@ def _phrase_spans(
     anchors = [index for index, hit in enumerate(matched) if hit]
     spans: list[tuple[int, int, float]] = []
     for i, first in enumerate(tokens):
-        if matched[i] or first.pos in _FUNCTION_POS:
+        if nominal and not _starts_noun_phrase(tokens, i):
+            continue
+        if matched[i] or (first.pos in _FUNCTION_POS and not nominal):
             continue
         left_gap = i - max((a for a in anchors if a < i), default=-99) - 1
         for j in range(i, min(len(tokens), i + MAX_PHRASE_TOKENS)):
@@ -417,6 +409,28 @@ def _phrase_spans(
                 (first.start, last.end, _phrase_end_bonus(question, sentence, follower) - 0.01 * (j - i + 1))
             )
     return spans
+
+
+def _starts_noun_phrase(tokens: tuple[Token, ...], index: int) -> bool:
+    """A noun, or a plural determiner ("các", "những") before one."""
+    if tokens[index].pos.startswith("N"):
+        return True
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    return tokens[index].pos == "L" and following is not None and following.pos.startswith("N")
+
+
+def _noun_phrase_start(sentence: str, start: int, end: int) -> int | None:
+    """The first place in ``sentence[start:end]`` where a name or a noun phrase starts (by underthesea's
+    words, and only at a word's start); None when the span holds none."""
+    tokens = tagged_tokens(sentence)
+    for index, token in enumerate(tokens):
+        if token.start < start:
+            continue
+        if token.start >= end:
+            break
+        if sentence[token.start].isupper() or _starts_noun_phrase(tokens, index):
+            return token.start
+    return None
 
 
 def _trim_question_words(question: _Question, sentence: str, start: int, end: int) -> tuple[int, int]:
@@ -440,6 +454,15 @@ def _slot_support(found: list[Slot], start: int, end: int) -> float:
 
 def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
     retrieval = 1.0 / (1.0 + sentence.rank)
+    if question.kind == "yesno":
+        span = yes_no_span(question.content, sentence.text)
+        return [_Candidate(sentence, *span, sentence.overlap + 0.1 * retrieval)] if span else []
+    if question.kind == "title":
+        assert question.person is not None
+        return [
+            _Candidate(sentence, start, end, sentence.overlap + 0.1 * retrieval)
+            for start, end in title_spans(sentence.text, question.person)
+        ]
     use_slots = question.frame is not None and not (question.kind == "entity" and question.frame.equative)
     found_slots = slots(question.frame, sentence.text) if use_slots else []
     support = SLOT_SUPPORT if question.kind in _SLOT_KINDS else 0.0
@@ -453,12 +476,18 @@ def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
             text = sentence.text[slot.start : slot.end]
             if _DATE_OR_NUMBER.fullmatch(text):
                 continue  # a date or a bare number does not answer "gì", "ai" or "ở đâu"
+            start = slot.start
+            if question.kind == "entity":
+                # "giao cho ai ...?" → "[chỉ đạo] các đơn vị chức năng"; a verb alone answers no "ai".
+                start = _noun_phrase_start(sentence.text, slot.start, slot.end)
+                if start is None:
+                    continue
             bonus = SLOT_WEIGHT * slot.strength - offset - SLOT_LENGTH * slot.syllables
             if question.kind == "place" and not _LOCATIVE.search(
                 sentence.text[max(0, slot.start - 12) : slot.start + 4]
             ):
                 bonus -= 0.2
-            spans.append((slot.start, slot.end, bonus))
+            spans.append((start, slot.end, bonus))
     found = []
     for start, end, bonus in spans:
         if question.asks_who:

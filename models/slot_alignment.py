@@ -48,9 +48,11 @@ _EDGE_WORDS = frozenset(
     {"của", "là", "sẽ", "đã", "được", "cho", "với", "thì", "bởi", "do", "nhằm", "để", "và"}
 )
 MAX_SLOT_SYLLABLES = 20
+MAX_INSERTED = 2  # sentence words the alignment may skip, once, inside the question's context
 # Six content syllables aligned tightly around a span are as strong evidence as a longer context.
 MIN_CONTEXT = 6
 ONE_SIDED = 0.8
+_PHRASE_OPENERS = frozenset({"trong", "tại", "để", "nhằm", "theo", "với", "từ", "khi", "trên", "vì", "do"})
 _STRONG_BOUNDARY = re.compile(r"[.;:!?()\[\]“”\"«»]")
 
 
@@ -118,6 +120,24 @@ def _is_content(word: str) -> bool:
     return word not in QUESTION_WORDS
 
 
+def _gap_before(word: str, sentence: list[_Syllable], j: int) -> int:
+    """How many sentence syllables (1 to MAX_INSERTED) before ``sentence[j]`` to skip to reach ``word``;
+    0 when it is not that close. The statement may add a word or two the question leaves out ("Nghị
+    quyết [số] 15", "Quận uỷ [biểu dương,] khen thưởng")."""
+    for gap in range(1, MAX_INSERTED + 1):
+        if j - gap >= 0 and sentence[j - gap].text == word:
+            return gap
+    return 0
+
+
+def _gap_after(word: str, sentence: list[_Syllable], j: int) -> int:
+    """As ``_gap_before``, forwards from ``sentence[j]``."""
+    for gap in range(1, MAX_INSERTED + 1):
+        if j + gap < len(sentence) and sentence[j + gap].text == word:
+            return gap
+    return 0
+
+
 def _aligned_backward(
     context: tuple[str, ...], sentence: list[_Syllable], end: int, optional_head: int
 ) -> float:
@@ -133,9 +153,9 @@ def _aligned_backward(
             if context[i] == sentence[j].text:
                 matched += _is_content(context[i])
                 i, j = i - 1, j - 1
-            elif skips and j > 0 and j < end - 1 and context[i] == sentence[j - 1].text:
-                # A sentence word is skipped only inside the context: at the edge the span would lose it.
-                skips, j = skips - 1, j - 1
+            elif skips and j < end - 1 and (gap := _gap_before(context[i], sentence, j)):
+                # Sentence words are skipped only inside the context: at the edge the span would lose them.
+                skips, j = skips - 1, j - gap
             elif skips and i > 0 and context[i - 1] == sentence[j].text:
                 skips, i = skips - 1, i - 1
             else:
@@ -155,8 +175,8 @@ def _aligned_forward(context: tuple[str, ...], sentence: list[_Syllable], start:
             if context[i] == sentence[j].text:
                 matched += _is_content(context[i])
                 i, j = i + 1, j + 1
-            elif skips and j > start and j + 1 < len(sentence) and context[i] == sentence[j + 1].text:
-                skips, j = skips - 1, j + 1
+            elif skips and j > start and (gap := _gap_after(context[i], sentence, j)):
+                skips, j = skips - 1, j + gap
             elif skips and i + 1 < len(context) and context[i + 1] == sentence[j].text:
                 skips, i = skips - 1, i + 1
             else:
@@ -217,7 +237,9 @@ def slots(question: QuestionFrame, sentence_text: str) -> list[Slot]:
             # Without a right anchor the answer runs to the end of its clause (or of its comma phrase).
             ends = [k for k in range(first + 1, limit + 1) if comma[k]]
             ends += [k for k in range(first + 1, limit + 1) if strong[k]][:1]
-            for last in ends[:1] + ends[-1:]:
+            # ... or up to the first prepositional phrase: "các tập thể có thành tích | trong thực hiện".
+            opener = [k for k in range(first + 2, limit) if sentence[k].text in _PHRASE_OPENERS][:1]
+            for last in sorted(set(ends[:1] + ends[-1:] + opener)):
                 if not anchored_ends or last < anchored_ends[0]:
                     add(first, last, left, 0)
         if left <= 0 and (comma[first] or first == 0):

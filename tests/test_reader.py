@@ -6,12 +6,13 @@ import unicodedata
 
 import pytest
 
-from models.answer_types import answer_type, counted_unit, date_spans, number_spans
+from models.answer_types import answer_type, counted_unit, date_spans, number_spans, tagged_tokens
 from models.extractive_reader import ExtractiveReader
 from models.factory import build_embedder, build_reader
 from pipeline.config import load_config
 from pipeline.documents import Document
 from pipeline.qa import QuestionAnswerer
+from pipeline.textnorm import normalize
 
 REPORT = (
     "Sáng 12/3/2024, Ủy ban nhân dân tỉnh Bình Định tổ chức hội nghị tổng kết công tác phòng chống "
@@ -34,6 +35,24 @@ def embedder(config):
     return build_embedder(config)
 
 
+HEALTH_REPORT = (
+    "Sáng 5/3/2024, Sở Y tế tỉnh Quảng Ngãi tổ chức hội nghị triển khai công tác tiêm chủng. "
+    "Phát biểu tại hội nghị, Giám đốc Sở Y tế tỉnh Quảng Ngãi Phạm Văn Long yêu cầu các trạm y tế chuẩn bị "
+    "đủ vắc xin.\n\n"
+    "Các trạm y tế xã được kiểm tra định kỳ 6 tháng một lần. Đợt tiêm chủng mở rộng kéo dài 3 tuần. "
+    "Trong năm 2024, tỉnh chưa ghi nhận ca bệnh bạch hầu nào. Tỉnh đã hoàn thành tiêm vắc xin sởi cho trẻ "
+    "em dưới 5 tuổi.\n\n"
+    "Nhân dịp này, Sở Y tế biểu dương, khen thưởng các trạm y tế có thành tích trong công tác tiêm chủng."
+)
+
+
+@pytest.fixture(scope="module")
+def health_answerer(config, embedder):
+    qa = QuestionAnswerer(config, embedder=embedder)
+    qa.add([Document(HEALTH_REPORT, "quangngai.txt")])
+    return qa
+
+
 @pytest.fixture(scope="module")
 def answerer(config, embedder):
     qa = QuestionAnswerer(config, embedder=embedder)
@@ -53,6 +72,14 @@ def answerer(config, embedder):
         ("Hội nghị tổ chức ở đâu?", "place"),
         ("Tỉnh yêu cầu các địa phương làm gì?", "phrase"),
         ("Kết quả đạt được là do đâu?", "phrase"),
+        ("Tỉnh có ghi nhận ca bệnh nào không?", "yesno"),
+        ("Tỉnh đã hoàn thành tiêm chủng chưa?", "yesno"),
+        ("Có bao nhiêu người không đến?", "number"),
+        ("Ông Nguyễn Tuấn Thanh giữ chức vụ gì?", "title"),
+        ("Nguyễn Tuấn Thanh là ai?", "title"),
+        ("Phó Chủ tịch UBND tỉnh là ai?", "entity"),
+        ("Trạm y tế được kiểm tra bao lâu một lần?", "frequency"),
+        ("Đợt tiêm chủng kéo dài bao lâu?", "duration"),
     ],
 )
 def test_question_types(question, kind) -> None:
@@ -92,6 +119,45 @@ def test_phrase_answer_lies_after_the_question_words(answerer) -> None:
     result = answerer.ask("Phó Chủ tịch UBND tỉnh yêu cầu các địa phương làm gì?")
     assert result.answer.text is not None
     assert "phương án ứng phó" in result.answer.text or "xây dựng" in result.answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # yes/no: the negation or affirmation of the sentence that states the question
+        ("Trong năm 2024, tỉnh có ghi nhận ca bệnh bạch hầu nào không?", "chưa"),
+        ("Tỉnh đã hoàn thành tiêm vắc xin sởi cho trẻ em chưa?", "đã"),
+        # a title in apposition before the name
+        ("Ông Phạm Văn Long giữ chức vụ gì?", "Giám đốc Sở Y tế tỉnh Quảng Ngãi"),
+        ("Phạm Văn Long là ai?", "Giám đốc Sở Y tế tỉnh Quảng Ngãi"),
+        ("Các trạm y tế xã được kiểm tra bao lâu một lần?", "định kỳ 6 tháng một lần"),
+        ("Đợt tiêm chủng mở rộng kéo dài bao lâu?", "3 tuần"),
+        # "những ai" wants the noun phrase after the verb, not the verb coordinated before it
+        ("Nhân dịp hội nghị, Sở Y tế khen thưởng những ai?", "các trạm y tế có thành tích"),
+    ],
+)
+def test_yes_no_title_frequency_and_duration(health_answerer, question, expected) -> None:
+    result = health_answerer.ask(question)
+    assert result.answer.text == expected
+    cited = result.answer.citations[0]
+    assert HEALTH_REPORT[cited.answer_start : cited.answer_end] == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Tỉnh có ghi nhận ca bệnh sốt xuất huyết nào không?",  # a "no" the document does not say
+        "Ông Trần Văn Nam giữ chức vụ gì?",  # nobody of that name
+    ],
+)
+def test_yes_no_and_title_questions_abstain_when_not_stated(health_answerer, question) -> None:
+    assert health_answerer.ask(question).answer.text is None
+
+
+def test_tagged_words_keep_their_place_when_the_tagger_moves_tone_marks() -> None:
+    sentence = normalize("Chiều 6/9, Quận ủy Thanh Xuân sơ kết 5 năm thực hiện Nghị quyết.")
+    words = [sentence[t.start : t.end] for t in tagged_tokens(sentence)]
+    assert any("Quận" in word and "uỷ" in word for word in words)  # underthesea returns "ủy"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,128 @@
+"""A person's title from the apposition around their name: "Trưởng ban Tổ chức Thành ủy Hà Nội Vũ Đức Bảo".
+
+Vietnamese reports write the title right before the name, or after it between commas or a dash
+("ông Vũ Đức Bảo, Trưởng ban Tổ chức Thành ủy"). "Ông Vũ Đức Bảo giữ chức vụ gì?" and "Vũ Đức Bảo là
+ai?" ask for that title, and the sentence that answers often says nothing else of the question.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.lexical import TOKEN as SYLLABLE
+
+_TITLE_QUESTION = re.compile(
+    r"\b(?:chức vụ|chức danh|cương vị|giữ chức|đảm nhiệm chức|đảm nhận chức|là ai)\b", re.IGNORECASE
+)
+# Words of the question that only frame it: they are not expected in the answering sentence.
+TEMPLATE_WORDS = frozenset(
+    {"ông", "bà", "anh", "chị", "đồng", "chí", "giữ", "chức", "vụ", "danh", "cương", "vị", "đảm", "nhiệm"}
+)
+_HONORIFIC = re.compile(r"\b(?:ông|bà|anh|chị|đồng chí)\s+$", re.IGNORECASE)
+_TITLE_HEAD = re.compile(
+    r"\b(?:Tổng Bí thư|Bí thư|Phó Bí thư|Chủ tịch|Phó Chủ tịch|Thủ tướng|Phó Thủ tướng|Bộ trưởng|Thứ trưởng|"
+    r"Tổng Giám đốc|Giám đốc|Phó Giám đốc|Chủ nhiệm|Phó Chủ nhiệm|Trưởng|Phó trưởng|Phó|Chánh|Tổng thư ký|"
+    r"Ủy viên|Uỷ viên|Đại sứ|Hiệu trưởng|Viện trưởng|Tư lệnh|Chính ủy|Chính uỷ|Đại biểu|Thượng tá|Đại tá|"
+    r"Trung tướng|Thiếu tướng|Đại tướng|Thượng tướng|Tổng biên tập|Người phát ngôn)\b"
+)
+_BREAK = re.compile(r"[.;:!?()\[\]“”\"«»,]")
+_AFTER_NAME = re.compile(r"\s*(?:,|-|–|\()\s*")
+MAX_TITLE_SYLLABLES = 14
+# Common Vietnamese surnames: a capitalised run led by one is taken for a person's name.
+SURNAMES = frozenset(
+    [
+        "nguyễn",
+        "trần",
+        "lê",
+        "phạm",
+        "hoàng",
+        "huỳnh",
+        "phan",
+        "vũ",
+        "võ",
+        "đặng",
+        "bùi",
+        "đỗ",
+        "hồ",
+        "ngô",
+        "dương",
+        "lý",
+        "đinh",
+        "đoàn",
+        "trịnh",
+        "lương",
+        "mai",
+        "cao",
+        "lâm",
+        "hà",
+        "tạ",
+        "tô",
+        "thái",
+        "chu",
+        "quách",
+        "la",
+        "trương",
+        "kiều",
+        "đào",
+        "đàm",
+        "lưu",
+        "triệu",
+        "tăng",
+        "văn",
+    ]
+)
+
+
+def asks_title(question: str, name: str | None) -> bool:
+    """Does ``question`` ask for the title of the person it names?"""
+    if name is None or not _TITLE_QUESTION.search(question):
+        return False
+    # "Trưởng ban Tổ chức Thành ủy Hà Nội là ai?" names a title and asks for the person.
+    return not (re.search(r"\blà ai\b", question, re.IGNORECASE) and _TITLE_HEAD.search(question))
+
+
+def person_name(question: str) -> str | None:
+    """The person the question names: two to four capitalised syllables led by a common surname, or
+    after an honorific ("Ông Vũ Đức Bảo", "bà Nguyễn Thị Thuý")."""
+    runs: list[list[re.Match[str]]] = []
+    previous_end = -2
+    for word in re.finditer(r"\w+", question):
+        if not word.group()[0].isupper():
+            continue
+        if runs and not question[previous_end : word.start()].strip():
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+        previous_end = word.end()
+    for run in runs:
+        names = [w.group() for w in run]
+        honorific = bool(_HONORIFIC.search(question[: run[0].start()])) if run else False
+        if names and names[0].lower() in {"ông", "bà"}:
+            names, honorific = names[1:], True
+        if 2 <= len(names) <= 4 and (honorific or names[0].lower() in SURNAMES):
+            return " ".join(names)
+    return None
+
+
+def title_spans(sentence: str, name: str) -> list[tuple[int, int]]:
+    """Titles next to each mention of ``name`` in ``sentence``: the run before the name from its first
+    title word, and the phrase after it set off by a comma, dash or bracket."""
+    spans: list[tuple[int, int]] = []
+    for mention in re.finditer(re.escape(name), sentence, re.IGNORECASE):
+        window_start = max(0, mention.start() - 120)
+        window = sentence[window_start : mention.start()]
+        broken = max((m.end() for m in _BREAK.finditer(window)), default=0)
+        heads = list(_TITLE_HEAD.finditer(window, broken))
+        if heads:
+            start = window_start + heads[0].start()
+            end = window_start + len(window.rstrip())
+            if start < end and len(SYLLABLE.findall(sentence[start:end])) <= MAX_TITLE_SYLLABLES:
+                spans.append((start, end))
+        after = _AFTER_NAME.match(sentence, mention.end())
+        if after:
+            stop = _BREAK.search(sentence, after.end())
+            end = stop.start() if stop else len(sentence)
+            head = _TITLE_HEAD.match(sentence, after.end())
+            if head and len(SYLLABLE.findall(sentence[after.end() : end])) <= MAX_TITLE_SYLLABLES:
+                spans.append((after.end(), len(sentence[:end].rstrip())))
+    return spans
