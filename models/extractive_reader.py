@@ -34,6 +34,7 @@ from models.answer_types import (
 )
 from models.person_titles import SURNAMES, TEMPLATE_WORDS, person_name, title_spans
 from models.slot_alignment import QuestionFrame, Slot, frame, slots
+from models.table_reader import answer_from_table
 from models.yes_no import yes_no_span
 from pipeline.config import ReaderConfig
 from pipeline.protocols import Answer, ScoredPassage, cite_answer
@@ -43,6 +44,7 @@ from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
 # question and the sentence its answer comes from that still counts as the document saying it.
 DEFAULT_THRESHOLD = 0.5
 PASSAGES_READ = 3
+TABLE_SCORE = 0.5  # plus the lookup's confidence (0..1): above what sentences score for the same question
 MAX_PHRASE_TOKENS = 12
 MAX_ANCHOR_GAP = 2
 SLOT_SUPPORT = 0.3  # bonus for a typed span framed by the question's context (models/slot_alignment.py)
@@ -492,12 +494,30 @@ def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
     for start, end, bonus in spans:
         if question.asks_who:
             start, end = _trim_question_words(question, sentence.text, start, end)
-        if start >= end or _in_question(question, sentence.text[start:end]):
-            continue
+        if (
+            start >= end
+            or _in_question(question, sentence.text[start:end])
+            or "|" in sentence.text[start:end]
+        ):
+            continue  # nothing new, or a run across table cells
         closeness = _closeness(question, (start, end), sentence.text, question.kind == "phrase")
         score = sentence.overlap + 0.3 * closeness + 0.1 * retrieval + bonus
         found.append(_Candidate(sentence, start, end, score))
     return found
+
+
+def _table_candidate(question: _Question, rank: int, scored: ScoredPassage) -> _Candidate | None:
+    """The cell a table passage gives for the question (models/table_reader.py), if it names one.
+
+    A lookup whose row and column the question names outranks any sentence: the table states exactly
+    that figure, while sentences near it only share words with the question.
+    """
+    mapped = normalize_with_offsets(scored.passage.text)
+    found = answer_from_table(question.text, mapped.text, question.kind == "number")
+    if found is None:
+        return None
+    whole = _Sentence(rank, scored, mapped, 0, mapped.text, found.confidence)
+    return _Candidate(whole, found.start, found.end, TABLE_SCORE + found.confidence + 0.1 / (1.0 + rank))
 
 
 class ExtractiveReader:
@@ -521,6 +541,9 @@ class ExtractiveReader:
         parsed = _parse(question)
         best: _Candidate | None = None
         for rank, scored in enumerate(passages[: self.passages_read]):
+            table = _table_candidate(parsed, rank, scored) if scored.passage.kind == "table" else None
+            if table is not None and (best is None or table.score > best.score):
+                best = table
             for sentence in _sentences(parsed, rank, scored):
                 if sentence.overlap < min_overlap:
                     continue
