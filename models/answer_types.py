@@ -248,6 +248,9 @@ def name_spans(sentence: str, tokens: tuple[Token, ...], wanted: frozenset[str])
     return sorted(set(spans))
 
 
+_YEAR_BEFORE = re.compile(r"\b(?:năm|niên khoá|niên khóa)\s+$", re.IGNORECASE)
+
+
 def number_spans(sentence: str, unit: list[str]) -> list[tuple[int, int]]:
     """Numbers (20.585, 27,5%, 3 triệu) not inside a date, extended by the question's unit if it follows."""
     dates = [m.span() for m in DATE.finditer(sentence) if not re.fullmatch(r"\d{4}", m.group())]
@@ -259,6 +262,8 @@ def number_spans(sentence: str, unit: list[str]) -> list[tuple[int, int]]:
         start, end = match.span()
         if any(d_start <= start < d_end for d_start, d_end in dates):
             continue
+        if _YEAR_BEFORE.search(sentence, 0, start) and re.fullmatch(r"(?:1\d|20)\d{2}", match.group()):
+            continue  # "so với năm 2024": a year, not a count
         spans.append((start, extend_by_unit(sentence, end, unit)))
     return sorted(set(spans))
 

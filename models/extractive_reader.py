@@ -44,6 +44,8 @@ from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
 # question and the sentence its answer comes from that still counts as the document saying it.
 DEFAULT_THRESHOLD = 0.5
 PASSAGES_READ = 3
+OTHER_YEAR = 0.5  # taken off a sentence's overlap when it states a year other than the question's
+TOPIC_PASSAGES = 2  # a name or number in this many retrieved passages is the document's topic
 TABLE_SCORE = 0.5  # plus the lookup's confidence (0..1): above what sentences score for the same question
 MAX_PHRASE_TOKENS = 12
 MAX_ANCHOR_GAP = 2
@@ -52,6 +54,8 @@ SLOT_WEIGHT = 0.6  # a slot span itself, by how much of the question's context f
 SLOT_LENGTH = 0.01  # per syllable: of two framed spans, the tighter one
 # Slot spans compete with typed spans (names, places) less for the questions that ask for those.
 _SLOT_KINDS = {"phrase": 0.1, "entity": 0.25, "place": 0.2}
+_YEAR = re.compile(r"(?<![\d.,/-])(?:1[89]|20)\d{2}(?![\d.,/-]\d)")
+_COMPARED = re.compile(r"\b(?:so với|cùng kỳ|từ|trước|sau)\s+(?:cùng kỳ\s+)?(?:năm\s+)?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
 _PERCENT_QUESTION = re.compile(r"\b(?:tỷ lệ|tỉ lệ|phần trăm|bao nhiêu %|tăng bao nhiêu|giảm bao nhiêu)")
@@ -190,9 +194,32 @@ class _Candidate:
     score: float
 
 
-def _sentences(question: _Question, rank: int, scored: ScoredPassage) -> list[_Sentence]:
+def _topic_words(question: _Question, passages: Sequence[ScoredPassage]) -> frozenset[str]:
+    """The question's names and numbers that several retrieved passages share: the document's subject
+    ("Lam Giang") or year ("2025"), which its sentences take for granted rather than repeat."""
+    counts: dict[str, int] = {}
+    for scored in passages:
+        present = {s.lower() for s in SYLLABLE.findall(normalize(scored.passage.text))}
+        for word in question.specific & present:
+            counts[word] = counts.get(word, 0) + 1
+    return frozenset(word for word, count in counts.items() if count >= TOPIC_PASSAGES)
+
+
+def _other_year(question: _Question, sentence: str) -> bool:
+    """The question asks about one year and the sentence states another ("PCI năm 2025" vs "năm 2024").
+
+    A year the sentence compares with ("tăng 7% so với năm 2024") is not the year it states.
+    """
+    asked = {s for s in question.specific if _YEAR.fullmatch(s)}
+    stated = {m.group() for m in _YEAR.finditer(sentence) if not _COMPARED.search(sentence, 0, m.start())}
+    return bool(asked and stated and not asked & stated)
+
+
+def _sentences(
+    question: _Question, rank: int, scored: ScoredPassage, topic: frozenset[str] = frozenset()
+) -> list[_Sentence]:
     mapped = normalize_with_offsets(scored.passage.text)
-    passage_syllables = [s.lower() for s in SYLLABLE.findall(mapped.text)]
+    passage_syllables = [s.lower() for s in SYLLABLE.findall(mapped.text)] + list(topic)
     passage_cover = _coverage(question, passage_syllables)
     # "Năm 2010, ... bao nhiêu đảng viên?" over a passage without 2010: the passage is not about it.
     absent = question.specific - set(passage_syllables)
@@ -205,12 +232,12 @@ def _sentences(question: _Question, rank: int, scored: ScoredPassage) -> list[_S
         end = boundary.start() if boundary else len(mapped.text)
         text = mapped.text[cursor:end]
         if text.strip():
-            cover = _coverage(question, [s.lower() for s in SYLLABLE.findall(text)])
-            sentences.append(
-                _Sentence(
-                    rank, scored, mapped, cursor, text, 0.75 * cover + 0.25 * passage_cover - 0.3 * missing
-                )
-            )
+            syllables = [s.lower() for s in SYLLABLE.findall(text)]
+            cover = _coverage(question, syllables + list(topic))
+            overlap = 0.75 * cover + 0.25 * passage_cover - 0.3 * missing
+            if _other_year(question, text):
+                overlap -= OTHER_YEAR
+            sentences.append(_Sentence(rank, scored, mapped, cursor, text, overlap))
         cursor = boundary.end() if boundary else len(mapped.text)
     return sentences
 
@@ -540,11 +567,12 @@ class ExtractiveReader:
         """
         parsed = _parse(question)
         best: _Candidate | None = None
+        topic = _topic_words(parsed, passages)
         for rank, scored in enumerate(passages[: self.passages_read]):
             table = _table_candidate(parsed, rank, scored) if scored.passage.kind == "table" else None
             if table is not None and (best is None or table.score > best.score):
                 best = table
-            for sentence in _sentences(parsed, rank, scored):
+            for sentence in _sentences(parsed, rank, scored, topic):
                 if sentence.overlap < min_overlap:
                     continue
                 for candidate in _candidates(parsed, sentence):
