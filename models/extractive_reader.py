@@ -35,6 +35,7 @@ from models.answer_types import (
 from models.person_titles import SURNAMES, TEMPLATE_WORDS, person_name, title_spans
 from models.slot_alignment import QuestionFrame, Slot, frame, slots
 from models.table_reader import answer_from_table
+from models.unmentioned import unmentioned
 from models.yes_no import yes_no_span
 from pipeline.config import ReaderConfig
 from pipeline.protocols import Answer, ScoredPassage, cite_answer
@@ -45,6 +46,7 @@ from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
 DEFAULT_THRESHOLD = 0.5
 PASSAGES_READ = 3
 OTHER_YEAR = 0.5  # taken off a sentence's overlap when it states a year other than the question's
+UNMENTIONED = 0.3  # taken off every sentence when the question names something no passage mentions
 TOPIC_PASSAGES = 2  # a name or number in this many retrieved passages is the document's topic
 TABLE_SCORE = 0.5  # plus the lookup's confidence (0..1): above what sentences score for the same question
 MAX_PHRASE_TOKENS = 12
@@ -58,6 +60,11 @@ _YEAR = re.compile(r"(?<![\d.,/-])(?:1[89]|20)\d{2}(?![\d.,/-]\d)")
 _COMPARED = re.compile(r"\b(?:so với|cùng kỳ|từ|trước|sau)\s+(?:cùng kỳ\s+)?(?:năm\s+)?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
+_MONEY_QUESTION = re.compile(
+    r"\b(?:mức đầu tư|vốn đầu tư|tổng vốn|kinh phí|chi phí|bao nhiêu tiền|lệ phí|học phí|giá vé|"
+    r"thu ngân sách|chi ngân sách|kim ngạch|doanh thu|thu nhập bình quân|số tiền|tiền thưởng)\b"
+)
+_CURRENCY = re.compile(r"\s*(?:đồng|USD|VNĐ|VND|đô la|euro|EUR)(?:\s*/\s*\w+)?", re.IGNORECASE)
 _PERCENT_QUESTION = re.compile(r"\b(?:tỷ lệ|tỉ lệ|phần trăm|bao nhiêu %|tăng bao nhiêu|giảm bao nhiêu)")
 _ORGANISATION_HEADS = frozenset(
     [
@@ -194,12 +201,12 @@ class _Candidate:
     score: float
 
 
-def _topic_words(question: _Question, passages: Sequence[ScoredPassage]) -> frozenset[str]:
+def _topic_words(question: _Question, texts: Sequence[str]) -> frozenset[str]:
     """The question's names and numbers that several retrieved passages share: the document's subject
     ("Lam Giang") or year ("2025"), which its sentences take for granted rather than repeat."""
     counts: dict[str, int] = {}
-    for scored in passages:
-        present = {s.lower() for s in SYLLABLE.findall(normalize(scored.passage.text))}
+    for text in texts:
+        present = {s.lower() for s in SYLLABLE.findall(text)}
         for word in question.specific & present:
             counts[word] = counts.get(word, 0) + 1
     return frozenset(word for word, count in counts.items() if count >= TOPIC_PASSAGES)
@@ -216,7 +223,11 @@ def _other_year(question: _Question, sentence: str) -> bool:
 
 
 def _sentences(
-    question: _Question, rank: int, scored: ScoredPassage, topic: frozenset[str] = frozenset()
+    question: _Question,
+    rank: int,
+    scored: ScoredPassage,
+    topic: frozenset[str] = frozenset(),
+    penalty: float = 0.0,
 ) -> list[_Sentence]:
     mapped = normalize_with_offsets(scored.passage.text)
     passage_syllables = [s.lower() for s in SYLLABLE.findall(mapped.text)] + list(topic)
@@ -234,7 +245,7 @@ def _sentences(
         if text.strip():
             syllables = [s.lower() for s in SYLLABLE.findall(text)]
             cover = _coverage(question, syllables + list(topic))
-            overlap = 0.75 * cover + 0.25 * passage_cover - 0.3 * missing
+            overlap = 0.75 * cover + 0.25 * passage_cover - 0.3 * missing - penalty
             if _other_year(question, text):
                 overlap -= OTHER_YEAR
             sentences.append(_Sentence(rank, scored, mapped, cursor, text, overlap))
@@ -352,9 +363,16 @@ def _number_spans(question: _Question, sentence: str) -> list[tuple[int, int, fl
     question's words are preferred; questions about a rate (tỷ lệ, phần trăm) prefer percentages.
     """
     wants_percent = bool(_PERCENT_QUESTION.search(question.text.lower()))
+    wants_money = bool(_MONEY_QUESTION.search(question.text.lower())) and not wants_percent
     unit = [] if question.unit and question.unit[0] in _GENERIC_UNITS else list(question.unit)
     spans = []
     for start, end in number_spans(sentence, unit):
+        if wants_money:
+            # "Tổng mức đầu tư ... là bao nhiêu?" is a sum of money: "300 giường" does not answer it.
+            currency = _CURRENCY.match(sentence, end)
+            if currency is None:
+                continue
+            end = currency.end()
         described = _extend_over_question_words(question, sentence, end)  # for the score, not the span
         following = len(SYLLABLE.findall(sentence[start:described])) - 1
         is_percent = "%" in sentence[start:end] or "phần trăm" in sentence[start:end].lower()
@@ -567,12 +585,15 @@ class ExtractiveReader:
         """
         parsed = _parse(question)
         best: _Candidate | None = None
-        topic = _topic_words(parsed, passages)
+        texts = [normalize(scored.passage.text) for scored in passages]
+        topic = _topic_words(parsed, texts)
+        # "... tại hội trường nào?" over a document that names no hall: every sentence is off the point.
+        penalty = UNMENTIONED if unmentioned(parsed.text, texts) else 0.0
         for rank, scored in enumerate(passages[: self.passages_read]):
             table = _table_candidate(parsed, rank, scored) if scored.passage.kind == "table" else None
             if table is not None and (best is None or table.score > best.score):
                 best = table
-            for sentence in _sentences(parsed, rank, scored, topic):
+            for sentence in _sentences(parsed, rank, scored, topic, penalty):
                 if sentence.overlap < min_overlap:
                     continue
                 for candidate in _candidates(parsed, sentence):
