@@ -9,6 +9,7 @@ import pytest
 from models.answer_types import answer_type, counted_unit, date_spans, number_spans, tagged_tokens
 from models.extractive_reader import ExtractiveReader
 from models.factory import build_embedder, build_reader
+from models.unmentioned import unmentioned
 from pipeline.config import load_config
 from pipeline.documents import Document
 from pipeline.qa import QuestionAnswerer
@@ -103,6 +104,7 @@ def test_numbers_and_dates_stay_whole() -> None:
     ("question", "expected"),
     [
         ("Năm 2023 có bao nhiêu ngôi nhà bị hư hỏng do bão?", "1.245 ngôi nhà"),
+        ("Bão gây thiệt hại ước tính bao nhiêu tiền?", "356 tỷ đồng"),
         ("Tỷ lệ hộ dân được di dời an toàn là bao nhiêu?", "98,5%"),
         ("Hội nghị tổng kết công tác phòng chống thiên tai diễn ra khi nào?", "Sáng 12/3/2024"),
         ("Ai yêu cầu các địa phương chủ động xây dựng phương án ứng phó với mưa lũ?", "Nguyễn Tuấn Thanh"),
@@ -166,6 +168,9 @@ def test_tagged_words_keep_their_place_when_the_tagger_moves_tone_marks() -> Non
         "Dân số tỉnh Bình Định là bao nhiêu người?",
         "Giám đốc Sở Tài chính tỉnh là ai?",
         "Trường đại học nào được xây mới?",
+        "Hội nghị tổng kết được tổ chức tại hội trường nào?",  # the report names no hall
+        "Năm 2022, có bao nhiêu ngôi nhà bị hư hỏng do bão?",  # the figure given is for 2023
+        "Kinh phí di dời các hộ dân là bao nhiêu?",  # a sum of money: 98,5% does not answer it
     ],
 )
 def test_abstains_when_the_document_does_not_say(answerer, question) -> None:
@@ -220,3 +225,19 @@ def test_seed_report_answers_with_citations(config, embedder, seed_text) -> None
     assert result.answer.text == "20.585 đảng viên"
     assert result.answer.citations[0].source == "seed.txt"
     assert len(result.retrieved) == config.retriever.top_k
+
+
+def test_unmentioned_names_and_head_nouns() -> None:
+    passages = [
+        normalize(
+            "Điểm chuẩn lớp chuyên Hóa học là 36,05. Hội nghị diễn ra tại thành phố Vinh; học sinh dự thi."
+        )
+    ]
+    assert unmentioned(normalize("Điểm chuẩn lớp chuyên Sinh học là bao nhiêu?"), passages) == ["Sinh"]
+    assert unmentioned(normalize("Điểm chuẩn lớp chuyên Hoá học là bao nhiêu?"), passages) == []
+    assert unmentioned(normalize("Hội nghị diễn ra tại hội trường nào?"), passages) == ["hội trường"]
+    assert unmentioned(normalize("Hội nghị diễn ra tại thành phố nào?"), passages) == []
+    assert unmentioned(normalize("Cơ quan nào tổ chức hội nghị?"), passages) == []  # a category, not a thing
+    assert (
+        unmentioned(normalize("UBND tỉnh tổ chức hội nghị ngày nào?"), passages) == []
+    )  # acronyms may be spelt out
