@@ -33,6 +33,7 @@ from pipeline.batch_io import InputSpec, Record, check_scan, scan_input, to_row
 from pipeline.batch_stop import StopRequest, sigterm_exits
 from pipeline.config import Config
 from pipeline.errors import VidocError
+from pipeline.protocols import Summariser
 
 # Rows per actor call: several summariser batches, so each block is length-sorted before batching.
 BLOCK_BATCHES = 4
@@ -230,21 +231,27 @@ def _normalise(batch: Any, spec: InputSpec, done: set[str]) -> Any:
 class SummariseActor:
     """A Ray actor: builds the summariser from the config once, then summarises blocks of rows.
 
-    A setup error (building, or loading the model on first use) is raised as ``ActorSetupError``.
+    A setup error (building, or loading the model on first use) is raised as ``ActorSetupError`` from
+    ``__call__``, never from ``__init__``: an actor that dies in ``__init__`` leaves Ray retrying calls on
+    it and printing their tracebacks to the terminal, where a failed call just ends the dataset.
     """
 
     def __init__(self, config_data: dict[str, Any]) -> None:
         from models.factory import build_summariser
 
         self.config = Config.model_validate(config_data)
+        self.summariser: Summariser | None = None
+        self.setup_error: ActorSetupError | None = None
         try:
             self.summariser = build_summariser(self.config)
         except SETUP_ERRORS as error:
-            raise ActorSetupError.of(error) from None
+            self.setup_error = ActorSetupError.of(error)
 
     def __call__(self, batch: Any) -> Any:
         import pyarrow as pa
 
+        if self.summariser is None:
+            raise self.setup_error or ActorSetupError("no summariser")
         rows = batch.to_pylist()
         try:
             outcomes = summarise_records(

@@ -233,8 +233,9 @@ def test_an_actor_setup_error_is_found_in_rays_wrapping(monkeypatch) -> None:
         raise ImportError("No module named 'ctranslate2'")
 
     monkeypatch.setattr(models.factory, "build_summariser", no_extra)
+    actor = SummariseActor(load_config().model_dump())  # an actor that raised here would die: see its doc
     with pytest.raises(ActorSetupError) as raised:
-        SummariseActor(load_config().model_dump())
+        actor(None)
     as_text = RuntimeError(f"Traceback (most recent call last):\n  ...\nActorSetupError: {raised.value}\n")
     in_args = RuntimeError("The actor died because of an error raised in its creation task", raised.value)
     for wrapped in (as_text, in_args):
@@ -243,3 +244,15 @@ def test_an_actor_setup_error_is_found_in_rays_wrapping(monkeypatch) -> None:
         assert error.message == "the summariser cannot be loaded (No module named 'ctranslate2')."
         assert error.hint == "Install the extra its config needs."
     assert setup_error_in(RuntimeError("a bug in an actor")) is None
+
+
+def test_a_cuda_summariser_on_a_local_ray_without_gpus_is_refused_not_waited_for() -> None:
+    """Its one-GPU actors could never be placed: Ray Data waited forever before this check."""
+    from pipeline.batch_ray import check_gpus
+    from pipeline.errors import VidocError
+
+    with pytest.raises(VidocError, match=r"summariser\.device is 'cuda' but this machine has no GPU"):
+        check_gpus(_vit5_on("cuda"), {"CPU": 3.0}, None)
+    check_gpus(_vit5_on("cuda"), {"CPU": 3.0, "GPU": 1.0}, None)
+    check_gpus(_vit5_on("auto"), {"CPU": 3.0}, None)  # auto runs on the CPU there
+    check_gpus(_vit5_on("cuda"), {"CPU": 3.0}, "auto")  # a cluster may add GPU nodes as it scales
