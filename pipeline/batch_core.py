@@ -29,6 +29,16 @@ from pipeline.summarise import SummaryResult, prepare
 SETUP_ERRORS: tuple[type[Exception], ...] = (VidocError, ImportError)
 
 
+def as_setup_error(error: Exception) -> VidocError:
+    """One of ``SETUP_ERRORS`` as the ``VidocError`` the user sees; both engines word it the same way.
+
+    An ImportError (a missing extra found on first use) says what failed to import but not what to do.
+    """
+    if isinstance(error, VidocError):
+        return error
+    return VidocError(f"the summariser cannot be loaded ({error}).", "Install the extra its config needs.")
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A record's result: the output line (``record``) or why it failed (``error``)."""

@@ -7,6 +7,10 @@ With a JSONL output the driver iterates the result blocks and writes them throug
 ``BatchSink`` as the local engine, so resume, the errors file and exit codes do not change; with a
 folder or ``s3://`` output Ray writes Parquet files itself and resume reads the ids back from them.
 
+A model setup error (``pipeline.batch_core.SETUP_ERRORS``) ends the run once with the same one-line
+message and exit 2 as the local engine: the driver builds the summariser first where that is cheap
+(``check_summariser``), and one raised in an actor is found again in Ray's error (``ActorSetupError``).
+
 Ray is an optional extra: nothing here is imported unless ``--engine ray`` is asked for.
 """
 
@@ -15,21 +19,27 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from models.factory import check_local_model
 from pipeline.batch import BatchRun, batch_progress
-from pipeline.batch_core import Outcome, summarise_records
+from pipeline.batch_core import SETUP_ERRORS, Outcome, as_setup_error, summarise_records
 from pipeline.batch_io import InputSpec, Record, check_scan, scan_input, to_row
 from pipeline.batch_stop import StopRequest, sigterm_exits
 from pipeline.config import Config
 from pipeline.errors import VidocError
+from pipeline.protocols import Summariser
 
 # Rows per actor call: several summariser batches, so each block is length-sorted before batching.
 BLOCK_BATCHES = 4
 _JSONL_CHUNK_BYTES = 8 << 20
+_SETUP_TAG = "vidoc-setup-error"
+_SETUP_LINE = re.compile(rf"{_SETUP_TAG} (\{{.*\}})")
 
 
 def require_ray() -> Any:
@@ -55,7 +65,8 @@ def start_ray(address: str | None, workers: int | None) -> Any:
         # backpressures the read tasks forever and the run hangs with nothing to summarise.
         cores = os.cpu_count() or 1
         ray.init(num_cpus=max(cores, workers or cores) + 1, **quiet)
-    logging.getLogger("ray.data").setLevel(logging.ERROR)  # vidoc reports progress and failures itself
+    # vidoc reports progress and failures itself; Ray Data would log every failed block with its traceback.
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # vidoc draws its own bar from the driver
     return ray
@@ -92,6 +103,102 @@ def actor_config(config: Config, gpu: bool) -> Config:
     return config.model_copy(update={"summariser": summariser})
 
 
+class ActorSetupError(Exception):
+    """A setup error raised in an actor, worded so that the driver can find it in Ray's error.
+
+    Ray Data wraps a failing call in ``UserCodeException`` and pickles that without ``__cause__``, and a
+    failing ``__init__`` arrives as ``ActorDiedError``: on the driver the original ``VidocError`` (and
+    its hint) survives only as text in the remote traceback. This error's message is one tagged line of
+    JSON, which ``setup_error_in`` reads back from that text.
+    """
+
+    @classmethod
+    def of(cls, error: Exception) -> ActorSetupError:
+        setup = as_setup_error(error)
+        fields = {"message": setup.message, "hint": setup.hint, "exit_code": setup.exit_code}
+        return cls(f"{_SETUP_TAG} {json.dumps(fields)}")  # ASCII-escaped JSON: always one line
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and every exception reachable from it: Ray's ``.cause``, ``__cause__``, ``__context__``
+    and exceptions among the arguments (``ActorDiedError`` holds the creation task's ``RayTaskError``)."""
+    seen: set[int] = set()
+    stack = [error]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = (getattr(current, "cause", None), current.__cause__, current.__context__, *current.args)
+        stack.extend(item for item in linked if isinstance(item, BaseException))
+
+
+def _decode(error: BaseException) -> VidocError | None:
+    """The tagged line in an ``ActorSetupError`` or in a traceback's text, read back as a ``VidocError``.
+
+    The text of an exception holding one in its arguments shows its repr, with escaped quotes: that
+    does not parse, and the one in the arguments is decoded itself when ``_chain`` gets there.
+    """
+    text = str(error.args[0]) if isinstance(error, ActorSetupError) and error.args else str(error)
+    for found in _SETUP_LINE.finditer(text):
+        try:
+            fields = json.loads(found.group(1))
+            return VidocError(fields["message"], fields["hint"], fields["exit_code"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def setup_error_in(error: BaseException) -> VidocError | None:
+    """The ``VidocError`` an actor's ``ActorSetupError`` stands for, wherever Ray put it; else None."""
+    for current in _chain(error):
+        setup = _decode(current)
+        if setup is not None:
+            return setup
+    return None
+
+
+@contextmanager
+def setup_errors_end_the_run() -> Iterator[None]:
+    """A setup error from an actor ends the run as the local engine's does: its message, exit 2."""
+    try:
+        yield
+    except Exception as error:
+        setup = setup_error_in(error)
+        if setup is None:
+            raise
+        raise setup from None
+
+
+def check_summariser(config: Config, address: str | None) -> None:
+    """Build the summariser once here, so a setup error ends the run before Ray starts.
+
+    Building loads no weights (models load on first use), so it is cheap. Only a local Ray instance
+    shares this machine's packages and model folders; on a cluster the actors may have what the driver
+    lacks, so there only a model path is checked, and the actors report the rest (``ActorSetupError``).
+    """
+    if address:
+        check_local_model("summariser", config.summariser.model)
+        return
+    from models.factory import build_summariser
+
+    try:
+        build_summariser(config)
+    except ImportError as error:
+        raise as_setup_error(error) from None
+
+
+def check_gpus(config: Config, resources: dict[str, float], address: str | None) -> None:
+    """A CUDA summariser on a local Ray without GPUs: say so, instead of waiting for a GPU forever."""
+    if not address and wants_gpu(config, resources) and resources.get("GPU", 0) <= 0:
+        device = config.summariser.device
+        raise VidocError(
+            f"summariser.device is '{device}' but this machine has no GPU Ray can use.",
+            "Set device: auto (or cpu), or pass --ray-address for a cluster with GPUs.",
+        )
+
+
 def _normalise(batch: Any, spec: InputSpec, done: set[str]) -> Any:
     """Rows of any input format → ``id, text, path, length`` columns, minus the ids already done."""
     import pyarrow as pa
@@ -122,24 +229,39 @@ def _normalise(batch: Any, spec: InputSpec, done: set[str]) -> Any:
 
 
 class SummariseActor:
-    """A Ray actor: builds the summariser from the config once, then summarises blocks of rows."""
+    """A Ray actor: builds the summariser from the config once, then summarises blocks of rows.
+
+    A setup error (building, or loading the model on first use) is raised as ``ActorSetupError`` from
+    ``__call__``, never from ``__init__``: an actor that dies in ``__init__`` leaves Ray retrying calls on
+    it and printing their tracebacks to the terminal, where a failed call just ends the dataset.
+    """
 
     def __init__(self, config_data: dict[str, Any]) -> None:
         from models.factory import build_summariser
 
         self.config = Config.model_validate(config_data)
-        self.summariser = build_summariser(self.config)
+        self.summariser: Summariser | None = None
+        self.setup_error: ActorSetupError | None = None
+        try:
+            self.summariser = build_summariser(self.config)
+        except SETUP_ERRORS as error:
+            self.setup_error = ActorSetupError.of(error)
 
     def __call__(self, batch: Any) -> Any:
         import pyarrow as pa
 
+        if self.summariser is None:
+            raise self.setup_error or ActorSetupError("no summariser")
         rows = batch.to_pylist()
-        outcomes = summarise_records(
-            [(row["id"], row["text"], row["path"]) for row in rows],
-            [row["length"] for row in rows],
-            self.config,
-            self.summariser,
-        )
+        try:
+            outcomes = summarise_records(
+                [(row["id"], row["text"], row["path"]) for row in rows],
+                [row["length"] for row in rows],
+                self.config,
+                self.summariser,
+            )
+        except SETUP_ERRORS as error:
+            raise ActorSetupError.of(error) from None
 
         def field(name: str) -> list[Any]:
             return [o.record[name] if o.record else None for o in outcomes]
@@ -213,13 +335,21 @@ def _read(ray: Any, spec: InputSpec, skip_invalid: bool) -> Any:
 
 
 def _summaries(
-    ray: Any, spec: InputSpec, done: set[str], config: Config, skip_invalid: bool, workers: int | None
+    ray: Any,
+    spec: InputSpec,
+    done: set[str],
+    config: Config,
+    skip_invalid: bool,
+    workers: int | None,
+    address: str | None = None,
 ) -> Any:
     """The lazy pipeline: read → normalise and drop done ids → summarise on actors."""
     dataset = _read(ray, spec, skip_invalid).map_batches(
         _normalise, fn_kwargs={"spec": spec, "done": done}, batch_format="pyarrow"
     )
-    actors, gpus = actor_shape(config, ray.cluster_resources(), workers)
+    resources = ray.cluster_resources()
+    check_gpus(config, resources, address)
+    actors, gpus = actor_shape(config, resources, workers)
     return dataset.map_batches(
         SummariseActor,
         fn_constructor_args=(actor_config(config, gpus > 0).model_dump(),),
@@ -236,12 +366,14 @@ def run_ray(
     """Summarise the pending records on Ray; the driver writes each result block through the sink."""
     if not run.pending:
         return  # everything is in the output already: no need to start Ray
-    check_local_model("summariser", config.summariser.model)  # fail here, not in every actor
+    check_summariser(config, address)  # fail here, not in every actor
     ray = start_ray(address, workers)
     stop.install()  # after ray.init, which may have installed handlers of its own
     try:
-        dataset = _summaries(ray, run.spec, set(run.sink.done), config, bool(run.scan.invalid), workers)
-        with batch_progress(run.pending) as (progress, task):
+        dataset = _summaries(
+            ray, run.spec, set(run.sink.done), config, bool(run.scan.invalid), workers, address
+        )
+        with batch_progress(run.pending) as (progress, task), setup_errors_end_the_run():
             for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
                 outcomes = [
                     Outcome(row["id"], json.loads(row["record"]) if row["record"] else None, row["error"])
@@ -316,13 +448,13 @@ def run_ray_parquet(
     check_scan(spec, scan, skip_invalid)
     done = _done_in_parquet(output)
     skipped = len(scan.ids & done)
-    check_local_model("summariser", config.summariser.model)
     started = time.perf_counter()
     if skipped < scan.total:
+        check_summariser(config, address)
         ray = start_ray(address, workers)
-        with sigterm_exits():
+        with sigterm_exits(), setup_errors_end_the_run():
             try:
-                dataset = _summaries(ray, spec, done, config, bool(scan.invalid), workers)
+                dataset = _summaries(ray, spec, done, config, bool(scan.invalid), workers, address)
                 dataset.drop_columns(["record"]).write_parquet(output)
             finally:
                 ray.shutdown()

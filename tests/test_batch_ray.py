@@ -179,3 +179,80 @@ def test_a_half_written_parquet_file_is_named_not_read_as_empty(tmp_path) -> Non
     with pytest.raises(VidocError, match=r"2\.parquet") as error:
         _done_in_parquet(str(folder))
     assert "move it out" in str(error.value)
+
+
+def _vit5_config(folder: Path, model: Path) -> Path:
+    config = folder / f"{model.name}.yaml"
+    config.write_text(f"summariser:\n  kind: vit5\n  model: {model}\n  device: cpu\n", encoding="utf-8")
+    return config
+
+
+def _assert_one_line_setup_error(result, expected: str, output: Path, before: bytes) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("vidoc: error:") == 1 and expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert output.read_bytes() == before  # the earlier run's lines, untouched, nothing half-written
+
+
+def test_a_missing_model_folder_ends_a_ray_run_before_ray_starts(inputs, tmp_path) -> None:
+    needs_ray()
+    output = tmp_path / "out.jsonl"
+    before = b'{"id": "earlier", "summary": "kept"}\n'
+    output.write_bytes(before)
+    config = _vit5_config(tmp_path, tmp_path / "missing-model")
+    args = ["batch", str(inputs / "in.jsonl"), "-o", str(output), "-c", str(config), "--engine", "ray"]
+    result = run_cli(*args, "--workers", "1")
+    _assert_one_line_setup_error(result, "does not exist", output, before)
+
+
+def test_a_model_that_fails_to_load_in_an_actor_ends_the_run_like_local(inputs, tmp_path) -> None:
+    """The weights load on an actor's first batch, so only the actor sees this error (~30 s: a Ray start)."""
+    needs_ray()
+    pytest.importorskip("transformers", reason="the models extra is not installed")
+    model = tmp_path / "no-weights"
+    model.mkdir()
+    (model / "config.json").write_text('{"model_type": "t5"}', encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    before = b'{"id": "earlier", "summary": "kept"}\n'
+    output.write_bytes(before)
+    args = ["batch", str(inputs / "in.jsonl"), "-o", str(output), "-c", str(_vit5_config(tmp_path, model))]
+    result = run_cli(*args, "--engine", "ray", "--workers", "1")
+    _assert_one_line_setup_error(result, f"summariser.model: cannot load {model}", output, before)
+    assert "re-save the model with save_pretrained" in result.stderr  # the hint survives Ray too
+    assert not (tmp_path / "out.errors.jsonl").exists()
+
+
+def test_an_actor_setup_error_is_found_in_rays_wrapping(monkeypatch) -> None:
+    """Ray keeps only the remote traceback's text (a failed call) or the cause in ``args`` (a failed
+    ``__init__``); both must give back the message, hint and exit code."""
+    import models.factory
+    from pipeline.batch_ray import ActorSetupError, SummariseActor, setup_error_in
+    from pipeline.config import load_config
+
+    def no_extra(config):
+        raise ImportError("No module named 'ctranslate2'")
+
+    monkeypatch.setattr(models.factory, "build_summariser", no_extra)
+    actor = SummariseActor(load_config().model_dump())  # an actor that raised here would die: see its doc
+    with pytest.raises(ActorSetupError) as raised:
+        actor(None)
+    as_text = RuntimeError(f"Traceback (most recent call last):\n  ...\nActorSetupError: {raised.value}\n")
+    in_args = RuntimeError("The actor died because of an error raised in its creation task", raised.value)
+    for wrapped in (as_text, in_args):
+        error = setup_error_in(wrapped)
+        assert error is not None and error.exit_code == 2
+        assert error.message == "the summariser cannot be loaded (No module named 'ctranslate2')."
+        assert error.hint == "Install the extra its config needs."
+    assert setup_error_in(RuntimeError("a bug in an actor")) is None
+
+
+def test_a_cuda_summariser_on_a_local_ray_without_gpus_is_refused_not_waited_for() -> None:
+    """Its one-GPU actors could never be placed: Ray Data waited forever before this check."""
+    from pipeline.batch_ray import check_gpus
+    from pipeline.errors import VidocError
+
+    with pytest.raises(VidocError, match=r"summariser\.device is 'cuda' but this machine has no GPU"):
+        check_gpus(_vit5_on("cuda"), {"CPU": 3.0}, None)
+    check_gpus(_vit5_on("cuda"), {"CPU": 3.0, "GPU": 1.0}, None)
+    check_gpus(_vit5_on("auto"), {"CPU": 3.0}, None)  # auto runs on the CPU there
+    check_gpus(_vit5_on("cuda"), {"CPU": 3.0}, "auto")  # a cluster may add GPU nodes as it scales

@@ -17,12 +17,12 @@ from pipeline.errors import VidocError
 @contextmanager
 def _setup_errors_end_the_run() -> Iterator[None]:
     """A summariser that cannot load (a missing extra) raises ImportError on first use: one line, exit 2."""
+    from pipeline.batch_core import as_setup_error
+
     try:
         yield
     except ImportError as error:
-        raise VidocError(
-            f"the summariser cannot be loaded ({error}).", "Install the extra its config needs."
-        ) from None
+        raise as_setup_error(error) from None
 
 
 class Engine(str, Enum):
