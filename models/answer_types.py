@@ -26,6 +26,7 @@ _DATE_QUESTION = re.compile(
     r"ngày bao nhiêu|ngày mấy|tháng mấy|năm mấy|năm bao nhiêu|thế kỷ nào|thế kỉ nào|giai đoạn nào)\b"
 )
 _NUMBER_QUESTION = re.compile(r"\b(?:bao nhiêu|mấy)\b")
+_COUNTED_FIRST = re.compile(r"(?:tổng\s+)?số(?:\s+lượng)?\s+", re.IGNORECASE)
 _PERIOD = r"(?:ngày|tuần|tháng|quý|năm)"
 _COUNT_WORD = r"(?:\d+|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mười hai)"
 _FREQUENCY_QUESTION = re.compile(
@@ -160,8 +161,21 @@ def counted_unit(question: str) -> list[str]:
     match = _NUMBER_QUESTION.search(question.lower())
     if not match:
         return []
+    return _noun_run(question[match.end() :])
+
+
+def subject_unit(question: str) -> list[str]:
+    """The thing counted when the question names it first: "Số đảng bộ doanh nghiệp ... là bao nhiêu?"
+    → ["đảng", "bộ", "doanh", "nghiệp"]. Statements may not repeat it after the number ("Tổng số thí
+    sinh đăng ký: 21.480 em"), so it is a preference, not a requirement like ``counted_unit``."""
+    match = _COUNTED_FIRST.match(question)
+    return _noun_run(question[match.end() :]) if match else []
+
+
+def _noun_run(text: str) -> list[str]:
+    """The syllables of the nouns that open ``text`` (the first word whatever its tag), at most five."""
     unit: list[str] = []
-    for position, (word, pos) in enumerate(vietnamese.pos_tag(question[match.end() :])):
+    for position, (word, pos) in enumerate(vietnamese.pos_tag(text)):
         syllables = SYLLABLE.findall(word.lower())
         if not syllables or any(s in QUESTION_WORDS for s in syllables):
             break
@@ -205,7 +219,7 @@ def _starts_upper(text: str) -> bool:
     return text[:1].isupper()
 
 
-def _capitalised_end(sentence: str, token: Token) -> int:
+def capitalised_end(sentence: str, token: Token) -> int:
     """Where a name's last word ends, without the lowercase syllables the segmenter glued onto it
     ("Thanh Xuân biểu dương" is one word to underthesea)."""
     syllables = list(re.finditer(r"\w+", sentence[token.start : token.end]))
@@ -227,7 +241,7 @@ def name_spans(sentence: str, tokens: tuple[Token, ...], wanted: frozenset[str])
         if run:
             sentence_start = run[0].start == tokens[0].start
             if not (sentence_start and len(run) == 1 and run[0].pos != "Np"):
-                spans.append((run[0].start, _capitalised_end(sentence, run[-1])))
+                spans.append((run[0].start, capitalised_end(sentence, run[-1])))
             run.clear()
 
     for token in tokens:

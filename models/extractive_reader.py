@@ -24,18 +24,20 @@ from models.answer_types import (
     AnswerType,
     Token,
     answer_type,
+    capitalised_end,
     counted_unit,
     date_spans,
     duration_spans,
     frequency_spans,
     name_spans,
     number_spans,
+    subject_unit,
     tagged_tokens,
 )
 from models.person_titles import SURNAMES, TEMPLATE_WORDS, person_name, title_spans
 from models.slot_alignment import QuestionFrame, Slot, frame, slots
 from models.table_reader import answer_from_table
-from models.unmentioned import unmentioned
+from models.unmentioned import specific_head, unmentioned
 from models.yes_no import yes_no_span
 from pipeline.config import ReaderConfig
 from pipeline.protocols import Answer, ScoredPassage, cite_answer
@@ -51,6 +53,7 @@ TOPIC_PASSAGES = 2  # a name or number in this many retrieved passages is the do
 TABLE_SCORE = 0.5  # plus the lookup's confidence (0..1): above what sentences score for the same question
 MAX_PHRASE_TOKENS = 12
 MAX_ANCHOR_GAP = 2
+LIST_ITEM = 0.05  # per further name in a list answering a plural question ("những cơ quan nào")
 SLOT_SUPPORT = 0.3  # bonus for a typed span framed by the question's context (models/slot_alignment.py)
 SLOT_WEIGHT = 0.6  # a slot span itself, by how much of the question's context frames it
 SLOT_LENGTH = 0.01  # per syllable: of two framed spans, the tighter one
@@ -60,6 +63,10 @@ _YEAR = re.compile(r"(?<![\d.,/-])(?:1[89]|20)\d{2}(?![\d.,/-]\d)")
 _COMPARED = re.compile(r"\b(?:so với|cùng kỳ|từ|trước|sau)\s+(?:cùng kỳ\s+)?(?:năm\s+)?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
+_COUNT_FRAMING = frozenset({"số", "lượng"})
+_MEASURE = re.compile(
+    r"\s*(?:km2|km²|km|m2|m²|m3|m³|cm|mm|m|ha|héc-ta|hécta|kg|tấn|tạ|lít|MW|kW|kWh|GW|MWh)(?![\w/])"
+)
 _MONEY_QUESTION = re.compile(
     r"\b(?:mức đầu tư|vốn đầu tư|tổng vốn|kinh phí|chi phí|bao nhiêu tiền|lệ phí|học phí|giá vé|"
     r"thu ngân sách|chi ngân sách|kim ngạch|doanh thu|thu nhập bình quân|số tiền|tiền thưởng)\b"
@@ -110,6 +117,10 @@ _LOCATIVE = re.compile(r"\b(?:tại|ở|trên|đến|về)\b", re.IGNORECASE)
 _PERSON_TITLE = re.compile(
     r"\b(?:bí thư|chủ tịch|giám đốc|trưởng|phó|thủ tướng|chủ nhiệm|thủ khoa|á khoa|tác giả|ông|bà)\b"
 )
+_TRAILING_POS = frozenset({"V", "R", "A"})
+# Between two listed names: a comma, "và" or a semicolon, after at most two lowercase words that end the
+# first name ("UBND tỉnh, Sở Giáo dục").
+_LIST_JOINER = re.compile(r"((?:\s+\w+){0,2}?)(?:\s*,\s*|\s+và\s+|\s*;\s*)")
 _FUNCTION_POS = frozenset({"E", "C", "CC", "CH", "T", "R", "L", "P"})
 _WH_WORDS = frozenset({"gì", "nào", "sao", "đâu", "ai", "bao", "mấy"})
 
@@ -121,7 +132,8 @@ class _Question:
     content: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
     syllables: frozenset[str]
-    unit: tuple[str, ...]
+    unit: tuple[str, ...]  # what "bao nhiêu X" counts: a number answers only when X follows it
+    preferred_unit: tuple[str, ...]  # "Số X là bao nhiêu?": numbers followed by X are preferred
     after_wh: frozenset[str]  # content syllables after the question word: they follow a phrase answer
     asks_who: bool  # "ai": a person's name, without the title the question already gives
     asks_which: bool  # "X nào": often a named thing
@@ -129,24 +141,28 @@ class _Question:
     frame: QuestionFrame | None  # the question split around its question word (slot alignment)
     wants_person: bool  # "Chủ tịch tỉnh là ai?": a title and "là ai" ask for a person's name
     person: str | None  # "Ông Vũ Đức Bảo giữ chức vụ gì?": whose title is asked (kind "title")
+    head: tuple[str, ...]  # "Bệnh viện nào": the thing asked about, named again before the answer
+    plural: bool  # "những cơ quan nào", "những ai": the answer may be a list
 
 
 def _parse(question: str) -> _Question:
     norm = normalize(question).strip()
     syllables = [s.lower() for s in SYLLABLE.findall(norm)]
     kind = answer_type(norm)
-    # "giữ chức vụ gì" only frames a title question: the sentence with the title rarely says it.
-    framing = TEMPLATE_WORDS if kind == "title" else frozenset()
+    unit = tuple(counted_unit(norm)) if kind == "number" else ()
+    preferred_unit = tuple(subject_unit(norm)) if kind == "number" and not unit else ()
+    # Words that only frame the question, which the answering sentence rarely says: "giữ chức vụ gì"
+    # of a title question, the "số" of "Số đảng bộ ... là bao nhiêu?".
+    framing = TEMPLATE_WORDS if kind == "title" else _COUNT_FRAMING if preferred_unit else frozenset()
     content = frozenset(s for s in syllables if s not in QUESTION_WORDS and s not in framing)
     bigrams = frozenset(
         (a, b) for a, b in itertools.pairwise(syllables) if not (a in QUESTION_WORDS and b in QUESTION_WORDS)
     )
     wh = next((i for i, s in enumerate(syllables) if s in _WH_WORDS), len(syllables))
     after_wh = frozenset(s for s in syllables[wh + 1 :] if s in content) - frozenset(syllables[:wh])
-    unit = tuple(counted_unit(norm)) if kind == "number" else ()
     lowered = norm.lower()
     asks_who = bool(re.search(r"(?:^|\s)ai\b", lowered))
-    asks_which = bool(re.search(r"\w\s+nào\b", lowered))
+    asks_which = bool(re.search(r"(?<!thế)(?<!\bra)\s+nào\b", lowered))  # not "thế nào": how
     specific = frozenset(
         m.group().lower()
         for m in SYLLABLE.finditer(norm)
@@ -161,6 +177,7 @@ def _parse(question: str) -> _Question:
         bigrams,
         frozenset(syllables),
         unit,
+        preferred_unit,
         after_wh,
         asks_who,
         asks_which,
@@ -168,6 +185,8 @@ def _parse(question: str) -> _Question:
         frame(norm),
         asks_who and bool(_PERSON_TITLE.search(lowered)) and bool(re.search(r"\blà ai\b|^ai là\b", lowered)),
         person_name(norm) if kind == "title" else None,
+        specific_head(syllables) or (),
+        bool(re.search(r"\b(?:những|các)\s+(?:\w+\s+){0,2}(?:nào|ai)\b", lowered)),
     )
 
 
@@ -366,21 +385,24 @@ def _number_spans(question: _Question, sentence: str) -> list[tuple[int, int, fl
     wants_money = bool(_MONEY_QUESTION.search(question.text.lower())) and not wants_percent
     unit = [] if question.unit and question.unit[0] in _GENERIC_UNITS else list(question.unit)
     spans = []
-    for start, end in number_spans(sentence, unit):
+    preferred = list(question.preferred_unit)
+    for start, end in number_spans(sentence, unit or preferred):
+        described = _extend_over_question_words(question, sentence, end)  # for the score, not the span
+        if not unit and not preferred and (measure := _MEASURE.match(sentence, end)):
+            end = measure.end()  # "dài bao nhiêu?" → "1,2 km"
         if wants_money:
             # "Tổng mức đầu tư ... là bao nhiêu?" is a sum of money: "300 giường" does not answer it.
             currency = _CURRENCY.match(sentence, end)
             if currency is None:
                 continue
             end = currency.end()
-        described = _extend_over_question_words(question, sentence, end)  # for the score, not the span
         following = len(SYLLABLE.findall(sentence[start:described])) - 1
         is_percent = "%" in sentence[start:end] or "phần trăm" in sentence[start:end].lower()
-        if unit:
+        if unit or preferred:
             found = len(SYLLABLE.findall(sentence[start:end])) - 1  # unit syllables right after, in order
-            if not found and not (is_percent and wants_percent):
+            if unit and not found and not (is_percent and wants_percent):
                 continue
-            bonus = 0.35 * min(1.0, found / len(unit))
+            bonus = 0.35 * min(1.0, found / len(unit or preferred))
         else:
             bonus = 0.1 * min(2, following)
         if wants_percent:
@@ -466,6 +488,69 @@ def _starts_noun_phrase(tokens: tuple[Token, ...], index: int) -> bool:
     return tokens[index].pos == "L" and following is not None and following.pos.startswith("N")
 
 
+def _name_end(sentence: str, start: int, end: int) -> int:
+    """A span that runs from a name into the verb after it ends with the name: "Bệnh viện Đa khoa Thuỷ
+    Tiên [tổ chức]", "Đoàn Nghệ thuật Chèo Thanh Hoá [sẽ biểu diễn]"."""
+    tokens = [t for t in tagged_tokens(sentence) if start <= t.start and t.end <= end]
+    for index in range(len(tokens) - 1, 0, -1):
+        if sentence[tokens[index - 1].start].isupper():
+            tail = tokens[index:]
+            if all(t.pos in _TRAILING_POS or t.pos in _FUNCTION_POS for t in tail):
+                return capitalised_end(sentence, tokens[index - 1])
+            return end
+    return end
+
+
+def _with_head(question: _Question, sentence: str, start: int) -> int:
+    """Start the span at the question's head noun when the sentence makes it part of the answer's name:
+    "Bệnh viện nào ...?" → "Bệnh viện Đa khoa Thuỷ Tiên", "Đoàn nghệ thuật nào" → "Đoàn Nghệ thuật Chèo
+    Thanh Hoá" (the capitalised words before the head belong to the name too)."""
+    before = list(SYLLABLE.finditer(sentence, 0, start))
+    head = before[-len(question.head) :]
+    if (
+        len(head) < len(question.head)
+        or sentence[head[-1].end() : start].strip()
+        or tuple(m.group().lower() for m in head) != question.head
+        or not head[0].group()[0].isupper()
+    ):
+        return start
+    first = len(before) - len(head)
+    while (
+        first > 0
+        and before[first - 1].group()[0].isupper()
+        and not sentence[before[first - 1].end() : before[first].start()].strip()
+    ):
+        first -= 1
+    return before[first].start()
+
+
+def _coordinated(sentence: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """Names listed together answer a plural question whole: "Thành uỷ, HĐND, UBND TP".
+
+    The items are the candidate names (capitalised, without a comma inside; the longest at each start),
+    chained while a comma, "và" or a semicolon joins one to the next.
+    """
+    names: dict[int, tuple[int, float]] = {}
+    for start, end, bonus in spans:
+        text = sentence[start:end]
+        if text[:1].isupper() and "," not in text and (start not in names or names[start][0] < end):
+            names[start] = (end, bonus)
+    ordered = sorted(names.items())
+    merged = []
+    for index, (start, (end, bonus)) in enumerate(ordered):
+        last, items = end, 1
+        for next_start, (next_end, _) in ordered[index + 1 :]:
+            if next_start < last:
+                continue
+            joiner = _LIST_JOINER.fullmatch(sentence[last:next_start])
+            if not joiner or any(word[0].isupper() for word in joiner.group(1).split()):
+                break
+            last, items = next_end, items + 1
+        if items > 1:
+            merged.append((start, last, bonus + LIST_ITEM * (items - 1)))
+    return merged
+
+
 def _noun_phrase_start(sentence: str, start: int, end: int) -> int | None:
     """The first place in ``sentence[start:end]`` where a name or a noun phrase starts (by underthesea's
     words, and only at a word's start); None when the span holds none."""
@@ -523,22 +608,29 @@ def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
             text = sentence.text[slot.start : slot.end]
             if _DATE_OR_NUMBER.fullmatch(text):
                 continue  # a date or a bare number does not answer "gì", "ai" or "ở đâu"
-            start = slot.start
+            start, end = slot.start, slot.end
             if question.kind == "entity":
                 # "giao cho ai ...?" → "[chỉ đạo] các đơn vị chức năng"; a verb alone answers no "ai".
-                start = _noun_phrase_start(sentence.text, slot.start, slot.end)
-                if start is None:
+                noun_start = _noun_phrase_start(sentence.text, slot.start, slot.end)
+                if noun_start is None:
                     continue
+                start = noun_start
             bonus = SLOT_WEIGHT * slot.strength - offset - SLOT_LENGTH * slot.syllables
             if question.kind == "place" and not _LOCATIVE.search(
                 sentence.text[max(0, slot.start - 12) : slot.start + 4]
             ):
                 bonus -= 0.2
-            spans.append((start, slot.end, bonus))
+            spans.append((start, end, bonus))
+    if question.head:
+        spans = [(_with_head(question, sentence.text, start), end, bonus) for start, end, bonus in spans]
+    if question.plural and question.kind == "entity":
+        spans += _coordinated(sentence.text, spans)
     found = []
     for start, end, bonus in spans:
         if question.asks_who:
             start, end = _trim_question_words(question, sentence.text, start, end)
+        if (question.asks_which or question.kind == "entity") and start < end:
+            end = _name_end(sentence.text, start, end)  # "Bệnh viện Đa khoa Thuỷ Tiên [tổ chức]"
         if (
             start >= end
             or _in_question(question, sentence.text[start:end])

@@ -68,7 +68,7 @@ CATEGORY_HEADS = frozenset(
 _MAX_HEAD = 2
 
 
-def _head_noun(syllables: list[str]) -> tuple[str, ...] | None:
+def specific_head(syllables: list[str]) -> tuple[str, ...] | None:
     """The one or two words before "nào" ("hội trường nào" → hội trường), unless a category noun."""
     if "nào" not in syllables:
         return None
@@ -119,7 +119,7 @@ def unmentioned(question: str, passage_texts: Iterable[str]) -> list[str]:
         for word, following in _capitalised(question)
         if word not in capitalised and (following is None or (word.lower(), following) not in pairs)
     ]
-    head = _head_noun([s.lower() for s in SYLLABLE.findall(question)])
+    head = specific_head([s.lower() for s in SYLLABLE.findall(question)])
     if head is not None:
         found = head[0] in words if len(head) == 1 else (head[0], head[1]) in pairs
         if not found:

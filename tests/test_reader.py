@@ -6,7 +6,14 @@ import unicodedata
 
 import pytest
 
-from models.answer_types import answer_type, counted_unit, date_spans, number_spans, tagged_tokens
+from models.answer_types import (
+    answer_type,
+    counted_unit,
+    date_spans,
+    number_spans,
+    subject_unit,
+    tagged_tokens,
+)
 from models.extractive_reader import ExtractiveReader
 from models.factory import build_embedder, build_reader
 from models.unmentioned import unmentioned
@@ -43,7 +50,10 @@ HEALTH_REPORT = (
     "Các trạm y tế xã được kiểm tra định kỳ 6 tháng một lần. Đợt tiêm chủng mở rộng kéo dài 3 tuần. "
     "Trong năm 2024, tỉnh chưa ghi nhận ca bệnh bạch hầu nào. Tỉnh đã hoàn thành tiêm vắc xin sởi cho trẻ "
     "em dưới 5 tuổi.\n\n"
-    "Nhân dịp này, Sở Y tế biểu dương, khen thưởng các trạm y tế có thành tích trong công tác tiêm chủng."
+    "Nhân dịp này, Sở Y tế biểu dương, khen thưởng các trạm y tế có thành tích trong công tác tiêm chủng. "
+    "Tuyến đường mới vào Trạm Y tế xã Nghĩa Hà dài 2,5 km. "
+    "Chiến dịch được Bộ Y tế, UBND tỉnh, Sở Giáo dục và Đào tạo chỉ đạo sát sao. "
+    "Trạm y tế phối hợp với Bệnh viện Đa khoa Đặng Thùy Trâm tổ chức khám sàng lọc cho trẻ."
 )
 
 
@@ -89,6 +99,13 @@ def test_question_types(question, kind) -> None:
 
 def test_counted_unit_is_the_noun_after_the_question_word() -> None:
     assert counted_unit("Đảng bộ có bao nhiêu đảng viên?") == ["đảng", "viên"]
+    assert counted_unit("Số đảng bộ doanh nghiệp trực thuộc quận là bao nhiêu?") == []
+    assert subject_unit("Số đảng bộ doanh nghiệp trực thuộc quận là bao nhiêu?") == [
+        "đảng",
+        "bộ",
+        "doanh",
+        "nghiệp",
+    ]
     assert counted_unit("Hội nghị sơ kết mấy năm thực hiện chỉ thị?") == ["năm"]
 
 
@@ -105,6 +122,7 @@ def test_numbers_and_dates_stay_whole() -> None:
     [
         ("Năm 2023 có bao nhiêu ngôi nhà bị hư hỏng do bão?", "1.245 ngôi nhà"),
         ("Bão gây thiệt hại ước tính bao nhiêu tiền?", "356 tỷ đồng"),
+        ("Số ngôi nhà bị hư hỏng do bão năm 2023 là bao nhiêu?", "1.245 ngôi nhà"),  # counted thing first
         ("Tỷ lệ hộ dân được di dời an toàn là bao nhiêu?", "98,5%"),
         ("Hội nghị tổng kết công tác phòng chống thiên tai diễn ra khi nào?", "Sáng 12/3/2024"),
         ("Ai yêu cầu các địa phương chủ động xây dựng phương án ứng phó với mưa lũ?", "Nguyễn Tuấn Thanh"),
@@ -136,6 +154,11 @@ def test_phrase_answer_lies_after_the_question_words(answerer) -> None:
         ("Đợt tiêm chủng mở rộng kéo dài bao lâu?", "3 tuần"),
         # "những ai" wants the noun phrase after the verb, not the verb coordinated before it
         ("Nhân dịp hội nghị, Sở Y tế khen thưởng những ai?", "các trạm y tế có thành tích"),
+        ("Tuyến đường mới vào Trạm Y tế xã Nghĩa Hà dài bao nhiêu?", "2,5 km"),  # a measure keeps its unit
+        # a plural question gets the whole list of names
+        ("Chiến dịch được những cơ quan nào chỉ đạo?", "Bộ Y tế, UBND tỉnh, Sở Giáo dục và Đào tạo"),
+        # the head noun belongs to the name; the verb after the name does not
+        ("Bệnh viện nào phối hợp với trạm y tế khám sàng lọc cho trẻ?", "Bệnh viện Đa khoa Đặng Thùy Trâm"),
     ],
 )
 def test_yes_no_title_frequency_and_duration(health_answerer, question, expected) -> None:
