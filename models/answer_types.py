@@ -86,6 +86,7 @@ QUESTION_WORDS = frozenset(
         "sẽ",
         "đang",
         "này",
+        "nay",  # "năm nay", "hiện nay": the time of speaking, which statements rarely repeat
         "đó",
         "theo",
         "về",

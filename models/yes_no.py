@@ -21,7 +21,7 @@ _OTHER_WH = re.compile(
 _NEGATION = re.compile(r"\b(?:không|chưa|chẳng|chưa hề|không hề)\b", re.IGNORECASE)
 _AFFIRMATION = re.compile(r"\b(?:có|đã|được)\b", re.IGNORECASE)
 # A yes or a no is only as good as the statement: it must say nearly all of the question.
-MIN_STATED = 0.85
+MIN_STATED = 0.7
 # The negation must sit inside the part of the sentence that says the question (or just before it).
 _LEAD = 3
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.cleaning import clean
 from pipeline.config import Config
+from pipeline.document_roles import asks_about_roles, role_passages
 from pipeline.documents import Document
 from pipeline.errors import VidocError
 from pipeline.index import Index
@@ -68,6 +69,7 @@ class QuestionAnswerer:
         self.embedder = embedder or build_embedder(config)
         self.reader = reader or build_reader(config)
         self.documents: list[SplitDocument] = []
+        self.roles: list[ScoredPassage] = []  # bylines and signature blocks (pipeline/document_roles.py)
         self._retriever: Retriever | None = None
 
     def add(self, documents: Sequence[Document]) -> None:
@@ -80,6 +82,8 @@ class QuestionAnswerer:
                     "Pass a document with running text (not only headings, captions or share buttons).",
                 )
             self.documents.append(prepared)
+            roles = role_passages(prepared, first_index=len(prepared.passages))
+            self.roles.extend(ScoredPassage(passage, 0.0) for passage in roles)
         index = Index.build(self.documents, self.embedder, self.config)
         self._retriever = Retriever(index, self.embedder, self.config.retriever)
 
@@ -101,8 +105,10 @@ class QuestionAnswerer:
             raise VidocError("the question is empty (only whitespace).", "Ask a question in words.")
         started = time.perf_counter()
         retrieved = self.retriever.search(question.strip(), top_k or self.config.retriever.top_k)
+        # Who wrote or signed a document is in lines retrieval never finds: they go after the top-k.
+        read = [*retrieved, *self.roles] if asks_about_roles(question) else retrieved
         if on_text is not None and isinstance(self.reader, StreamingReader):
-            answer = self.reader.read_streaming(question.strip(), retrieved, on_text)
+            answer = self.reader.read_streaming(question.strip(), read, on_text)
         else:
-            answer = self.reader.read(question.strip(), retrieved)
+            answer = self.reader.read(question.strip(), read)
         return AskResult(question.strip(), answer, retrieved, time.perf_counter() - started)

@@ -1,0 +1,128 @@
+"""Who wrote or signed a document: its byline and its signature block, kept for questions about them.
+
+Cleaning drops a news article's byline ("Hồng Thái") and an official document's closing name line
+("Lê Quang Hưng" under "TM. ỦY BAN NHÂN DÂN TỈNH / CHỦ TỊCH") so that summaries do not start or end
+with them; for that same reason retrieval, which matches a question against the document's content,
+never finds them. Yet "Ai ký báo cáo?", "Phóng viên nào viết bài?" and "Ông Lê Quang Hưng giữ chức vụ
+gì?" are asked about exactly those lines. This module turns them back into passages (slices of the
+original text, of kind "byline" or "signature") and says which questions should read them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pipeline.splitting import Passage, SplitDocument
+from pipeline.textnorm import normalize
+
+_AUTHOR_QUESTION = re.compile(
+    r"\b(?:tác giả|phóng viên|ai viết|người viết|viết bởi|ai đưa tin"
+    r"|bài (?:báo|viết) (?:này )?(?:là )?của ai)\b",
+    re.IGNORECASE,
+)
+_SIGNER_QUESTION = re.compile(
+    r"\b(?:ai ký|người ký|ký tên|ký (?:thông báo|báo cáo|quyết định|văn bản|công văn|tờ trình|kế hoạch))\b",
+    re.IGNORECASE,
+)
+_TITLE_QUESTION = re.compile(r"\b(?:chức vụ|chức danh|giữ chức|cương vị)\b", re.IGNORECASE)
+MAX_TITLE_LINES = 4
+
+
+def asks_author(question: str) -> bool:
+    """ "Phóng viên nào viết bài?", "Tác giả bài báo là ai?"."""
+    return bool(_AUTHOR_QUESTION.search(normalize(question).lower()))
+
+
+def asks_signer(question: str) -> bool:
+    """ "Ai ký báo cáo?", "Người ký thông báo là ai?"."""
+    return bool(_SIGNER_QUESTION.search(normalize(question).lower()))
+
+
+def asks_about_roles(question: str) -> bool:
+    """Should the byline and signature be read for ``question``: who wrote or signed the document, or
+    someone's title (the signer's is only in the signature block)."""
+    lowered = normalize(question).lower()
+    return asks_author(question) or asks_signer(question) or bool(_TITLE_QUESTION.search(lowered))
+
+
+def role_passages(document: SplitDocument, first_index: int) -> tuple[Passage, ...]:
+    """The document's byline and signature block as passages numbered from ``first_index``."""
+    clean = document.clean
+    text = clean.document.text
+    spans: list[tuple[int, int, str]] = []
+    body = [p for p in clean.paragraphs if p.kind != "heading"]
+    first_kept = body[0].start if body else len(text)
+    last_kept = clean.paragraphs[-1].end if clean.paragraphs else 0
+    for dropped in clean.dropped:
+        if dropped.reason != "byline":
+            continue
+        if dropped.end <= first_kept and _looks_like_name(text[dropped.start : dropped.end]):
+            spans.append((dropped.start, dropped.end, "byline"))
+        elif dropped.start >= last_kept:
+            titles = _closing_titles(document, dropped.start)
+            if titles:
+                spans.append((titles[0].start, dropped.end, "signature"))
+    return tuple(
+        Passage(
+            index=first_index + offset,
+            start=start,
+            end=end,
+            text=text[start:end],
+            norm=normalize(text[start:end]),
+            sentences=(),
+            source=clean.document.source,
+            kind=kind,  # type: ignore[arg-type]  # the two kinds only the QA path creates
+        )
+        for offset, (start, end, kind) in enumerate(spans)
+    )
+
+
+def _is_title_line(line: str) -> bool:
+    """A signature block's title lines are in capitals ("CHỦ TỊCH", "KT. CHỦ TỊCH")."""
+    return any(c.isalpha() for c in line) and line == line.upper()
+
+
+def _looks_like_name(line: str) -> bool:
+    """A byline that names someone ("Hồng Thái"), not "BÁO CÁO" or "THÔNG BÁO" in capitals."""
+    words = line.split()
+    return 1 <= len(words) <= 5 and not line.isupper()
+
+
+def _closing_titles(document: SplitDocument, name_start: int) -> Sequence:
+    """The capitalised heading paragraphs right above the closing name line (the signer's titles)."""
+    titles = []
+    text = document.clean.document.text
+    for paragraph in reversed(document.clean.paragraphs):
+        if paragraph.end > name_start:
+            continue
+        line = text[paragraph.start : paragraph.end].strip()
+        between = text[paragraph.end : (titles[0].start if titles else name_start)]
+        if between.strip() or not _is_title_line(line) or len(titles) >= MAX_TITLE_LINES:
+            break
+        titles.insert(0, paragraph)
+    return titles
+
+
+def signer_title(passage_text: str) -> tuple[int, int] | None:
+    """In a signature passage, the signer's own title: the last capitalised line ("PHÓ CHỦ TỊCH"), with
+    its "KT."/"TM."/"Q." mark dropped."""
+    lines = [m for m in re.finditer(r"[^\n]+", passage_text) if _is_title_line(m.group().strip())]
+    if not lines:
+        return None
+    line = lines[-1]
+    mark = re.match(r"\s*(?:(?:KT|TM|TL|TUQ|Q)\.\s*)?", line.group())
+    start = line.start() + (mark.end() if mark else 0)
+    end = line.start() + len(line.group().rstrip())
+    return (start, end) if start < end else None
+
+
+def signer_name(passage_text: str) -> tuple[int, int] | None:
+    """In a signature passage, the name on its last line."""
+    last = list(re.finditer(r"[^\n]+", passage_text))
+    if not last:
+        return None
+    line = last[-1]
+    stripped = line.group().strip()
+    start = line.start() + line.group().index(stripped)
+    return start, start + len(stripped)

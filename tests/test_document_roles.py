@@ -1,0 +1,74 @@
+"""Bylines and signature blocks: dropped from summaries, but read for "who wrote / who signed"."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import load_config
+from pipeline.documents import Document
+from pipeline.qa import QuestionAnswerer
+
+NOTICE = (
+    "ỦY BAN NHÂN DÂN\nPHƯỜNG AN PHÚ\n\nTHÔNG BÁO\n\n"
+    "Về việc tổ chức Ngày hội đọc sách năm 2025\n\n"
+    "Ủy ban nhân dân phường An Phú tổ chức Ngày hội đọc sách vào sáng Chủ nhật, ngày 7/12/2025 tại Nhà văn "
+    "hóa phường. Mỗi khu phố cử 10 đội viên tham gia.\n\n"
+    "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\nNguyễn Thị Lan\n"
+)
+ARTICLE = (
+    "Hà Nội mở rộng không gian đọc\n\nMinh An\n\n"
+    "Thư viện Hà Nội vừa khai trương không gian đọc mới với 5.000 đầu sách dành cho thiếu nhi. "
+    "Không gian đọc mở cửa từ 8 giờ đến 17 giờ hằng ngày.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def answerer():
+    qa = QuestionAnswerer(load_config())
+    qa.add([Document(NOTICE, "thong_bao.txt"), Document(ARTICLE, "bai_bao.txt")])
+    return qa
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "source"),
+    [
+        ("Ai ký thông báo của Ủy ban nhân dân phường An Phú?", "Nguyễn Thị Lan", "thong_bao.txt"),
+        ("Bà Nguyễn Thị Lan giữ chức vụ gì?", "PHÓ CHỦ TỊCH", "thong_bao.txt"),
+        ("Phóng viên nào viết bài về không gian đọc của Thư viện Hà Nội?", "Minh An", "bai_bao.txt"),
+    ],
+)
+def test_role_questions_read_the_byline_and_signature(answerer, question, expected, source) -> None:
+    result = answerer.ask(question)
+    assert result.answer.text == expected
+    cited = result.answer.citations[0]
+    text = NOTICE if source == "thong_bao.txt" else ARTICLE
+    assert cited.source == source and text[cited.answer_start : cited.answer_end] == expected
+
+
+def test_role_passages_stay_out_of_retrieval_and_other_questions(answerer) -> None:
+    result = answerer.ask("Mỗi khu phố cử bao nhiêu đội viên tham gia?")
+    assert result.answer.text == "10 đội viên"
+    assert all(p.passage.kind not in ("byline", "signature") for p in result.retrieved)
+    assert answerer.ask("Ông Trần Văn Minh giữ chức vụ gì?").answer.text is None  # not the signer
+
+
+def test_a_question_about_another_named_thing_is_refused(answerer) -> None:
+    # the notice gives a figure for phường An Phú; the question asks about phường Bình Thọ
+    assert answerer.ask("Mỗi khu phố của phường Bình Thọ cử bao nhiêu đội viên?").answer.text is None
+
+
+def test_a_sentence_about_another_name_does_not_answer() -> None:
+    qa = QuestionAnswerer(load_config())
+    qa.add(
+        [
+            Document(
+                "Thủ khoa lớp chuyên Toán là em Đỗ Gia Huy, học sinh Trường THCS Nguyễn Du. "
+                "Lớp chuyên Tiếng Anh có 305 thí sinh dự thi, đông nhất tỉnh.",
+                "chuyen.txt",
+            )
+        ]
+    )
+    assert qa.ask("Thủ khoa lớp chuyên Toán là ai?").answer.text == "Đỗ Gia Huy"
+    assert (
+        qa.ask("Thủ khoa lớp chuyên Tiếng Anh là ai?").answer.text is None
+    )  # "chuyên Toán" ≠ "chuyên Tiếng Anh"
