@@ -41,7 +41,14 @@ from models.table_reader import answer_from_table
 from models.unmentioned import specific_head, unmentioned
 from models.yes_no import yes_no_span
 from pipeline.config import ReaderConfig
-from pipeline.document_roles import asks_author, asks_signer, signer_name, signer_title
+from pipeline.document_roles import (
+    asks_author,
+    asks_document_number,
+    asks_signer,
+    asks_source,
+    signer_name,
+    signer_title,
+)
 from pipeline.protocols import Answer, ScoredPassage, cite_answer
 from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
 
@@ -53,7 +60,7 @@ CONTRADICTED = 0.5  # off a sentence's overlap when it states another year or na
 UNMENTIONED = 0.3  # taken off every sentence when the question names something no passage mentions
 TOPIC_PASSAGES = 2  # a name or number in this many retrieved passages is the document's topic
 ROLE_SCORE = 1.5  # a byline or signature that answers "who wrote/signed" outranks any sentence
-_ROLE_KINDS = frozenset({"byline", "signature"})
+_ROLE_KINDS = frozenset({"byline", "signature", "number", "source"})
 TABLE_SCORE = 0.5  # plus the lookup's confidence (0..1): above what sentences score for the same question
 MAX_PHRASE_TOKENS = 12
 MAX_ANCHOR_GAP = 2
@@ -699,26 +706,33 @@ def _role_candidate(question: _Question, rank: int, scored: ScoredPassage, score
     span: tuple[int, int] | None = None
     if scored.passage.kind == "byline" and asks_author(question.text):
         span = (0, len(mapped.text.rstrip()))
-    elif scored.passage.kind == "signature" and asks_signer(question.text):
-        span = signer_name(mapped.text)
     elif scored.passage.kind == "signature" and question.kind == "title" and question.person:
+        # "Ông X, người ký thông báo, giữ chức vụ gì?" asks the title even though it mentions signing.
         name = signer_name(mapped.text)
         if name and normalize(question.person).lower() == mapped.text[name[0] : name[1]].lower():
             span = signer_title(mapped.text)
+    elif scored.passage.kind == "signature" and asks_signer(question.text):
+        span = signer_name(mapped.text)
+    elif (scored.passage.kind == "number" and asks_document_number(question.text)) or (
+        scored.passage.kind == "source" and asks_source(question.text)
+    ):
+        span = (0, len(mapped.text))
     if span is None:
         return None
     whole = _Sentence(rank, scored, mapped, 0, mapped.text, 1.0)
     return _Candidate(whole, span[0], span[1], score)
 
 
-def _table_candidate(question: _Question, rank: int, scored: ScoredPassage) -> _Candidate | None:
+def _table_candidate(
+    question: _Question, rank: int, scored: ScoredPassage, topic: frozenset[str]
+) -> _Candidate | None:
     """The cell a table passage gives for the question (models/table_reader.py), if it names one.
 
     A lookup whose row and column the question names outranks any sentence: the table states exactly
     that figure, while sentences near it only share words with the question.
     """
     mapped = normalize_with_offsets(scored.passage.text)
-    found = answer_from_table(question.text, mapped.text, question.kind == "number")
+    found = answer_from_table(question.text, mapped.text, question.kind == "number", topic)
     if found is None:
         return None
     whole = _Sentence(rank, scored, mapped, 0, mapped.text, found.confidence)
@@ -753,7 +767,7 @@ class ExtractiveReader:
             if scored.passage.kind in _ROLE_KINDS:
                 continue
             if scored.passage.kind == "table":
-                candidates.extend(filter(None, [_table_candidate(parsed, rank, scored)]))
+                candidates.extend(filter(None, [_table_candidate(parsed, rank, scored, topic)]))
             for sentence in _sentences(parsed, rank, scored, topic, penalty):
                 if sentence.overlap >= min_overlap:
                     candidates.extend(_candidates(parsed, sentence))

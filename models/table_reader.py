@@ -20,7 +20,8 @@ from pipeline.lexical import TOKEN as SYLLABLE
 
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _RULE_CELL = re.compile(r"^\s*:?-{2,}:?\s*$")
-_SUPERLATIVE = re.compile(r"\b(cao|thấp|nhiều|ít|lớn|nhỏ|đông|nặng|nhẹ|dài|ngắn)\s+nhất\b")
+# "cao nhất", and "ít thí sinh dự thi nhất" with the column's words in between.
+_SUPERLATIVE = re.compile(r"\b(cao|thấp|nhiều|ít|lớn|nhỏ|đông|nặng|nhẹ|dài|ngắn)(?:\s+\w+){0,5}?\s+nhất\b")
 _TABLE_WORDS = frozenset({"bảng", "biểu", "danh", "sách"})  # "trong bảng", "trong danh sách"
 _HIGHEST = frozenset({"cao", "nhiều", "lớn", "đông", "nặng", "dài"})
 # Share of the question's content words the table may leave unexplained ("thí sinh" in "Có bao nhiêu
@@ -156,8 +157,14 @@ def _explained(table: Table, question: frozenset[str], row: int | None, column: 
     return len(question & words) / len(question)
 
 
-def answer_from_table(question: str, text: str, wants_number: bool) -> TableAnswer | None:
-    """The cell (or row label) of the table in ``text`` that answers ``question``; both normalised."""
+def answer_from_table(
+    question: str, text: str, wants_number: bool, context: frozenset[str] = frozenset()
+) -> TableAnswer | None:
+    """The cell (or row label) of the table in ``text`` that answers ``question``; both normalised.
+
+    ``context`` are words the document states around the table (its subject, "Trường THPT chuyên Lam
+    Giang"), which count as explained though the table itself does not repeat them.
+    """
     table = parse_table(text)
     if table is None:
         return None
@@ -166,7 +173,7 @@ def answer_from_table(question: str, text: str, wants_number: bool) -> TableAnsw
         return None
     syllables = [s.lower() for s in SYLLABLE.findall(question)]
     superlative = _SUPERLATIVE.search(question.lower())
-    operator = frozenset(superlative.group().split()) if superlative else frozenset()
+    operator = frozenset({superlative.group(1), "nhất"}) if superlative else frozenset()
     content = frozenset(s for s in syllables if s not in QUESTION_WORDS | operator | _TABLE_WORDS)
     column = _named_column(table, label, content)
     if column is None:
@@ -184,7 +191,7 @@ def answer_from_table(question: str, text: str, wants_number: bool) -> TableAnsw
         row, answer = found, table.rows[found][label]
     else:
         return None
-    explained = _explained(table, content, row, column)
+    explained = _explained(table, content - context, row, column) if content - context else 1.0
     if explained < 1 - MAX_UNEXPLAINED:
         return None
     return TableAnswer(answer.start, answer.end, explained)

@@ -1,11 +1,12 @@
-"""Who wrote or signed a document: its byline and its signature block, kept for questions about them.
+"""Who wrote or signed a document, its number and source: header and footer lines kept for questions.
 
 Cleaning drops a news article's byline ("Hồng Thái") and an official document's closing name line
 ("Lê Quang Hưng" under "TM. ỦY BAN NHÂN DÂN TỈNH / CHỦ TỊCH") so that summaries do not start or end
 with them; for that same reason retrieval, which matches a question against the document's content,
 never finds them. Yet "Ai ký báo cáo?", "Phóng viên nào viết bài?" and "Ông Lê Quang Hưng giữ chức vụ
 gì?" are asked about exactly those lines. This module turns them back into passages (slices of the
-original text, of kind "byline" or "signature") and says which questions should read them.
+original text, of kind "byline", "signature", "number" ("Số: 415/BC-UBND") or "source" (the
+"Kinhtedothi - " an article opens with)) and says which questions should read them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,17 @@ _SIGNER_QUESTION = re.compile(
     r"\b(?:ai ký|người ký|ký tên|ký (?:thông báo|báo cáo|quyết định|văn bản|công văn|tờ trình|kế hoạch))\b",
     re.IGNORECASE,
 )
+_DOCUMENT_KINDS = r"(?:văn bản|báo cáo|thông báo|quyết định|công văn|kế hoạch|tờ trình|nghị quyết)"
+_NUMBER_QUESTION = re.compile(
+    r"\b(?:số hiệu|ký hiệu|mang số)\b|\b" + _DOCUMENT_KINDS + r"\b.*\bsố (?:mấy|bao nhiêu|gì)\b",
+    re.IGNORECASE,
+)
+_SOURCE_QUESTION = re.compile(
+    r"\b(?:báo (?:điện tử )?nào|trang (?:tin|báo)(?: điện tử)? nào|nguồn tin|cơ quan báo chí nào|tờ báo nào"
+    r"|đăng (?:tải )?trên (?:báo|trang) nào)\b",
+    re.IGNORECASE,
+)
+_DOCUMENT_NUMBER = re.compile(r"^\s*Số\s*:?\s*(\S+)", re.IGNORECASE)
 _TITLE_QUESTION = re.compile(r"\b(?:chức vụ|chức danh|giữ chức|cương vị)\b", re.IGNORECASE)
 MAX_TITLE_LINES = 4
 
@@ -39,11 +51,27 @@ def asks_signer(question: str) -> bool:
     return bool(_SIGNER_QUESTION.search(normalize(question).lower()))
 
 
+def asks_document_number(question: str) -> bool:
+    """ "Báo cáo mang số hiệu gì?", "Thông báo số mấy?": the "Số: 415/BC-UBND" line of the header."""
+    return bool(_NUMBER_QUESTION.search(normalize(question).lower()))
+
+
+def asks_source(question: str) -> bool:
+    """ "Bài viết được đăng trên báo nào?": the "Kinhtedothi - " the article opens with."""
+    return bool(_SOURCE_QUESTION.search(normalize(question).lower()))
+
+
 def asks_about_roles(question: str) -> bool:
-    """Should the byline and signature be read for ``question``: who wrote or signed the document, or
-    someone's title (the signer's is only in the signature block)."""
+    """Should the byline, signature and header be read for ``question``: who wrote or signed the
+    document, its number or source, or someone's title (the signer's is only in the signature block)."""
     lowered = normalize(question).lower()
-    return asks_author(question) or asks_signer(question) or bool(_TITLE_QUESTION.search(lowered))
+    return (
+        asks_author(question)
+        or asks_signer(question)
+        or asks_document_number(question)
+        or asks_source(question)
+        or bool(_TITLE_QUESTION.search(lowered))
+    )
 
 
 def role_passages(document: SplitDocument, first_index: int) -> tuple[Passage, ...]:
@@ -55,6 +83,15 @@ def role_passages(document: SplitDocument, first_index: int) -> tuple[Passage, .
     first_kept = body[0].start if body else len(text)
     last_kept = clean.paragraphs[-1].end if clean.paragraphs else 0
     for dropped in clean.dropped:
+        line = text[dropped.start : dropped.end]
+        if dropped.reason == "source prefix":
+            name = re.match(r"\s*(.*?\S)\s*[-–—:]\s*$", line)
+            if name:
+                spans.append((dropped.start + name.start(1), dropped.start + name.end(1), "source"))
+            continue
+        if dropped.reason == "site banner" and (number := _DOCUMENT_NUMBER.match(line)):
+            spans.append((dropped.start + number.start(1), dropped.start + number.end(1), "number"))
+            continue
         if dropped.reason != "byline":
             continue
         if dropped.end <= first_kept and _looks_like_name(text[dropped.start : dropped.end]):

@@ -9,7 +9,7 @@ from pipeline.documents import Document
 from pipeline.qa import QuestionAnswerer
 
 NOTICE = (
-    "ỦY BAN NHÂN DÂN\nPHƯỜNG AN PHÚ\n\nTHÔNG BÁO\n\n"
+    "ỦY BAN NHÂN DÂN\nPHƯỜNG AN PHÚ\nSố: 31/TB-UBND\n\nTHÔNG BÁO\n\n"
     "Về việc tổ chức Ngày hội đọc sách năm 2025\n\n"
     "Ủy ban nhân dân phường An Phú tổ chức Ngày hội đọc sách vào sáng Chủ nhật, ngày 7/12/2025 tại Nhà văn "
     "hóa phường. Mỗi khu phố cử 10 đội viên tham gia.\n\n"
@@ -17,7 +17,7 @@ NOTICE = (
 )
 ARTICLE = (
     "Hà Nội mở rộng không gian đọc\n\nMinh An\n\n"
-    "Thư viện Hà Nội vừa khai trương không gian đọc mới với 5.000 đầu sách dành cho thiếu nhi. "
+    "Hànộimới - Thư viện Hà Nội vừa khai trương không gian đọc mới với 5.000 đầu sách dành cho thiếu nhi. "
     "Không gian đọc mở cửa từ 8 giờ đến 17 giờ hằng ngày.\n"
 )
 
@@ -35,6 +35,8 @@ def answerer():
         ("Ai ký thông báo của Ủy ban nhân dân phường An Phú?", "Nguyễn Thị Lan", "thong_bao.txt"),
         ("Bà Nguyễn Thị Lan giữ chức vụ gì?", "PHÓ CHỦ TỊCH", "thong_bao.txt"),
         ("Phóng viên nào viết bài về không gian đọc của Thư viện Hà Nội?", "Minh An", "bai_bao.txt"),
+        ("Thông báo về Ngày hội đọc sách mang số hiệu gì?", "31/TB-UBND", "thong_bao.txt"),
+        ("Bài viết về không gian đọc được đăng trên báo nào?", "Hànộimới", "bai_bao.txt"),
     ],
 )
 def test_role_questions_read_the_byline_and_signature(answerer, question, expected, source) -> None:
