@@ -17,6 +17,7 @@ from typing import Literal
 from models.person_titles import asks_title, person_name
 from models.yes_no import is_yes_no
 from pipeline import vietnamese
+from pipeline.lexical import TOKEN
 from pipeline.textnorm import normalize
 
 AnswerType = Literal["number", "date", "entity", "place", "phrase", "frequency", "duration", "yesno", "title"]
@@ -128,7 +129,7 @@ NUMBER = re.compile(r"(?<![\w./-])\d+(?:[.,/]\d+)*" + _SCALE + r"(?![\w/-]|[.,]\
 NUMBER_WORD = re.compile(
     r"\b(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|hàng chục|hàng trăm|hàng nghìn)\b", re.IGNORECASE
 )
-SYLLABLE = re.compile(r"\d+(?:[.,/\-]\d+)*|\w+")
+SYLLABLE = TOKEN  # numbers and dates whole (20.585, 4/7/2017), else a word: the BM25 tokens
 
 
 def answer_type(question: str) -> AnswerType:
@@ -304,5 +305,11 @@ def frequency_spans(sentence: str) -> list[tuple[int, int]]:
 
 
 def duration_spans(sentence: str) -> list[tuple[int, int]]:
-    """How long: "5 năm", "hai tháng rưỡi", "30 phút"."""
-    return [match.span() for match in DURATION.finditer(sentence)]
+    """How long: "5 năm", "hai tháng rưỡi", "30 phút"; not the "15 tháng" of "ngày 15 tháng 3"."""
+    dates = [m.span() for m in DATE.finditer(sentence)]
+    return [
+        match.span()
+        for match in DURATION.finditer(sentence)
+        if not any(start < match.end() and match.start() < end for start, end in dates)
+        and not re.search(r"\b(?:ngày|tháng)\s+$", sentence[: match.start()], re.IGNORECASE)
+    ]

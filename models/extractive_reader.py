@@ -70,6 +70,7 @@ SLOT_WEIGHT = 0.6  # a slot span itself, by how much of the question's context f
 SLOT_LENGTH = 0.01  # per syllable: of two framed spans, the tighter one
 # Slot spans compete with typed spans (names, places) less for the questions that ask for those.
 _SLOT_KINDS = {"phrase": 0.1, "entity": 0.25, "place": 0.2}
+_ANOTHER = re.compile(r"\b(?:ngoài|khác|còn|trừ)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\d.,/-])(?:1[89]|20)\d{2}(?![\d.,/-]\d)")
 _COMPARED = re.compile(r"\b(?:so với|cùng kỳ|từ|trước|sau)\s+(?:cùng kỳ\s+)?(?:năm\s+)?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
@@ -82,7 +83,7 @@ _MONEY_QUESTION = re.compile(
     r"\b(?:mức đầu tư|vốn đầu tư|tổng vốn|kinh phí|chi phí|bao nhiêu tiền|lệ phí|học phí|giá vé|"
     r"thu ngân sách|chi ngân sách|kim ngạch|doanh thu|thu nhập bình quân|số tiền|tiền thưởng)\b"
 )
-_CURRENCY = re.compile(r"\s*(?:đồng|USD|VNĐ|VND|đô la|euro|EUR)(?:\s*/\s*\w+)?", re.IGNORECASE)
+_CURRENCY = re.compile(r"\s*(?:đồng|USD|VNĐ|VND|đô la|euro|EUR|đ(?!\w))(?:\s*/\s*\w+)?", re.IGNORECASE)
 _PERCENT_QUESTION = re.compile(r"\b(?:tỷ lệ|tỉ lệ|phần trăm|bao nhiêu %|tăng bao nhiêu|giảm bao nhiêu)")
 _ORGANISATION_HEADS = frozenset(
     [
@@ -268,8 +269,8 @@ def _other_name(question: _Question, sentence: str) -> bool:
     """The sentence gives the question's introducing word another name: "Thủ khoa lớp chuyên Toán" for a
     question about "lớp chuyên Tiếng Anh" states a fact about another class."""
     pairs = _named_after(question.text)
-    if not pairs:
-        return False
+    if not pairs or _ANOTHER.search(question.text):
+        return False  # "Ngoài huyện Mộ Đức, ... ở huyện nào?" asks for exactly another name
     matches = list(SYLLABLE.finditer(sentence))
     present = {m.group().lower() for m in matches}
     for word, name in pairs:
@@ -344,8 +345,11 @@ def _closeness(question: _Question, span: tuple[int, int], sentence: str, direct
 
 
 def _in_question(question: _Question, text: str) -> bool:
+    """The span says nothing the question does not ("tại huyện Mộ Đức" for "Ngoài huyện Mộ Đức, ... ở
+    huyện nào?"); linking words ("tại", "của") do not count as new."""
     syllables = [s.lower() for s in SYLLABLE.findall(text)]
-    return bool(syllables) and all(s in question.syllables for s in syllables)
+    content = [s for s in syllables if s not in QUESTION_WORDS] or syllables
+    return bool(content) and all(s in question.syllables for s in content)
 
 
 def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, float]]:
@@ -678,6 +682,11 @@ def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
         if (
             start >= end
             or _in_question(question, sentence.text[start:end])
+            or (
+                question.kind in ("entity", "place", "phrase")
+                and (question.kind != "phrase" or question.asks_which)
+                and _DATE_OR_NUMBER.fullmatch(sentence.text[start:end])
+            )
             or "|" in sentence.text[start:end]
         ):
             continue  # nothing new, or a run across table cells
@@ -723,6 +732,12 @@ def _role_candidate(question: _Question, rank: int, scored: ScoredPassage, score
     return _Candidate(whole, span[0], span[1], score)
 
 
+def _year_elsewhere(question: _Question, scored: ScoredPassage, topic: frozenset[str]) -> bool:
+    """The question asks about a year that is neither in the table nor the document's topic year."""
+    asked = {s for s in question.specific if _YEAR.fullmatch(s)} - topic
+    return bool(asked) and not asked & set(SYLLABLE.findall(scored.passage.text))
+
+
 def _table_candidate(
     question: _Question, rank: int, scored: ScoredPassage, topic: frozenset[str]
 ) -> _Candidate | None:
@@ -743,6 +758,7 @@ class ExtractiveReader:
     """Answers with a span of the retrieved text, or abstains; no model weights, no torch."""
 
     model_id = "extractive-reader"
+    reads_roles = True  # answers from bylines and signature blocks (pipeline/document_roles.py)
 
     def __init__(self, settings: ReaderConfig | None = None, passages_read: int = PASSAGES_READ) -> None:
         self.settings = settings or ReaderConfig()
@@ -766,7 +782,8 @@ class ExtractiveReader:
         for rank, scored in enumerate(passages[: self.passages_read]):
             if scored.passage.kind in _ROLE_KINDS:
                 continue
-            if scored.passage.kind == "table":
+            # A table is read only when nothing in the question is missing or contradicted around it.
+            if scored.passage.kind == "table" and not penalty and not _year_elsewhere(parsed, scored, topic):
                 candidates.extend(filter(None, [_table_candidate(parsed, rank, scored, topic)]))
             for sentence in _sentences(parsed, rank, scored, topic, penalty):
                 if sentence.overlap >= min_overlap:

@@ -18,14 +18,27 @@ _TITLE_QUESTION = re.compile(
 TEMPLATE_WORDS = frozenset(
     {"ông", "bà", "anh", "chị", "đồng", "chí", "giữ", "chức", "vụ", "danh", "cương", "vị", "đảm", "nhiệm"}
 )
+# "Tỉnh ủy Thái Bình", "tại Hà Nội", "xã Lê Lợi": a place that starts like a surname.
+_PLACE_BEFORE = re.compile(
+    r"\b(?:tỉnh|thành phố|tp|huyện|quận|xã|phường|thị xã|thị trấn|trường|tại|ở|ủy|uỷ|đường|phố|sông|núi)\s+$",
+    re.IGNORECASE,
+)
 _HONORIFIC = re.compile(r"\b(?:ông|bà|anh|chị|đồng chí)\s+$", re.IGNORECASE)
 _TITLE_HEAD = re.compile(
     r"\b(?:Tổng Bí thư|Bí thư|Phó Bí thư|Chủ tịch|Phó Chủ tịch|Thủ tướng|Phó Thủ tướng|Bộ trưởng|Thứ trưởng|"
     r"Tổng Giám đốc|Giám đốc|Phó Giám đốc|Chủ nhiệm|Phó Chủ nhiệm|Trưởng|Phó trưởng|Phó|Chánh|Tổng thư ký|"
     r"Ủy viên|Uỷ viên|Đại sứ|Hiệu trưởng|Viện trưởng|Tư lệnh|Chính ủy|Chính uỷ|Đại biểu|Thượng tá|Đại tá|"
-    r"Trung tướng|Thiếu tướng|Đại tướng|Thượng tướng|Tổng biên tập|Người phát ngôn)\b"
+    r"Trung tướng|Thiếu tướng|Đại tướng|Thượng tướng|Tổng biên tập|Người phát ngôn|Thủ khoa|Á khoa)\b"
 )
 _BREAK = re.compile(r"[.;:!?()\[\]“”\"«»,]")
+_WINDOW_BREAK = re.compile(
+    r"[.;:!?()\[\]“”\"«»,]|\svà\s|\b(?:ông|bà|anh|chị|em)\s"
+    r"|\b(?:Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đinh|Đoàn)\s+[A-ZĐÀ-Ỹ]\w*\s+[A-ZĐÀ-Ỹ]"
+)
+# A name right after these is a school, a street or a place named after a person, not the person.
+_NOT_A_PERSON = re.compile(
+    r"\b(?:trường|THPT|THCS|tiểu học|đường|phố|phường|xã|huyện|tỉnh|bệnh viện|Bệnh viện|Trường)\s*$"
+)
 _AFTER_NAME = re.compile(r"\s*(?:,|-|–|\()\s*")
 MAX_TITLE_SYLLABLES = 14
 # Common Vietnamese surnames: a capitalised run led by one is taken for a person's name.
@@ -68,7 +81,6 @@ SURNAMES = frozenset(
         "lưu",
         "triệu",
         "tăng",
-        "văn",
     ]
 )
 
@@ -78,7 +90,10 @@ def asks_title(question: str, name: str | None) -> bool:
     if name is None or not _TITLE_QUESTION.search(question):
         return False
     # "Trưởng ban Tổ chức Thành ủy Hà Nội là ai?" names a title and asks for the person.
-    return not (re.search(r"\blà ai\b", question, re.IGNORECASE) and _TITLE_HEAD.search(question))
+    return not (
+        re.search(r"\blà ai\b", question, re.IGNORECASE)
+        and re.search(_TITLE_HEAD.pattern, question, re.IGNORECASE)
+    )
 
 
 def person_name(question: str) -> str | None:
@@ -99,7 +114,8 @@ def person_name(question: str) -> str | None:
         honorific = bool(_HONORIFIC.search(question[: run[0].start()])) if run else False
         if names and names[0].lower() in {"ông", "bà"}:
             names, honorific = names[1:], True
-        if 2 <= len(names) <= 4 and (honorific or names[0].lower() in SURNAMES):
+        placed = bool(_PLACE_BEFORE.search(question[: run[0].start()])) if run else False
+        if 2 <= len(names) <= 4 and (honorific or (names[0].lower() in SURNAMES and not placed)):
             return " ".join(names)
     return None
 
@@ -108,12 +124,14 @@ def title_spans(sentence: str, name: str) -> list[tuple[int, int]]:
     """Titles next to each mention of ``name`` in ``sentence``: the run before the name from its first
     title word, and the phrase after it set off by a comma, dash or bracket."""
     spans: list[tuple[int, int]] = []
-    for mention in re.finditer(re.escape(name), sentence, re.IGNORECASE):
+    for mention in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, re.IGNORECASE):
         window_start = max(0, mention.start() - 120)
         window = sentence[window_start : mention.start()]
-        broken = max((m.end() for m in _BREAK.finditer(window)), default=0)
+        # The title is the run right before the name: not across punctuation, "và", an honorific or
+        # another person ("Chủ tịch UBND tỉnh Trần Văn Bình và ông Lê Văn An").
+        broken = max((m.end() for m in _WINDOW_BREAK.finditer(window)), default=0)
         heads = list(_TITLE_HEAD.finditer(window, broken))
-        if heads:
+        if heads and not _NOT_A_PERSON.search(window):
             start = window_start + heads[0].start()
             end = window_start + len(window.rstrip())
             if start < end and len(SYLLABLE.findall(sentence[start:end])) <= MAX_TITLE_SYLLABLES:

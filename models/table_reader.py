@@ -20,8 +20,8 @@ from pipeline.lexical import TOKEN as SYLLABLE
 
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _RULE_CELL = re.compile(r"^\s*:?-{2,}:?\s*$")
-# "cao nhất", and "ít thí sinh dự thi nhất" with the column's words in between.
-_SUPERLATIVE = re.compile(r"\b(cao|thấp|nhiều|ít|lớn|nhỏ|đông|nặng|nhẹ|dài|ngắn)(?:\s+\w+){0,5}?\s+nhất\b")
+_ADJECTIVES = frozenset({"cao", "thấp", "nhiều", "ít", "lớn", "nhỏ", "đông", "nặng", "nhẹ", "dài", "ngắn"})
+MAX_SUPERLATIVE_GAP = 5  # "ít [thí sinh dự thi] nhất": the column's words may sit in between
 _TABLE_WORDS = frozenset({"bảng", "biểu", "danh", "sách"})  # "trong bảng", "trong danh sách"
 _HIGHEST = frozenset({"cao", "nhiều", "lớn", "đông", "nặng", "dài"})
 # Share of the question's content words the table may leave unexplained ("thí sinh" in "Có bao nhiêu
@@ -144,8 +144,8 @@ def _named_column(table: Table, label: int, question: frozenset[str]) -> int | N
     return column if best >= MIN_COLUMN_MATCH else None
 
 
-def _explained(table: Table, question: frozenset[str], row: int | None, column: int) -> float:
-    """Share of the question's words found in the header, the column's cells or the named row."""
+def _explained(table: Table, question: frozenset[str], row: int | None) -> float:
+    """Share of the question's words found in the header or the named row."""
     if not question:
         return 0.0
     words: set[str] = set()
@@ -172,8 +172,8 @@ def answer_from_table(
     if label is None:
         return None
     syllables = [s.lower() for s in SYLLABLE.findall(question)]
-    superlative = _SUPERLATIVE.search(question.lower())
-    operator = frozenset({superlative.group(1), "nhất"}) if superlative else frozenset()
+    adjective = superlative_adjective(question)
+    operator = frozenset({adjective, "nhất"}) if adjective else frozenset()
     content = frozenset(s for s in syllables if s not in QUESTION_WORDS | operator | _TABLE_WORDS)
     column = _named_column(table, label, content)
     if column is None:
@@ -185,31 +185,50 @@ def answer_from_table(
             return None
         answer = cells[column]
     elif row is None and not wants_number:
-        found = _row_by_value(table, column, question)
+        found = _row_by_value(table, column, label, question)
         if found is None:
             return None
         row, answer = found, table.rows[found][label]
     else:
         return None
-    explained = _explained(table, content - context, row, column) if content - context else 1.0
+    explained = _explained(table, content - context, row) if content - context else 1.0
     if explained < 1 - MAX_UNEXPLAINED:
         return None
     return TableAnswer(answer.start, answer.end, explained)
 
 
-def _row_by_value(table: Table, column: int, question: str) -> int | None:
+def superlative_adjective(question: str) -> str | None:
+    """The adjective of "cao nhất" / "ít thí sinh dự thi nhất": the one nearest before "nhất". "ít nhất
+    500" (at least) is not a superlative, nor is "cao" of "cao đẳng" when another adjective is nearer."""
+    words = re.findall(r"\w+", question.lower())
+    for index, word in enumerate(words):
+        if word != "nhất" or (index + 1 < len(words) and words[index + 1][0].isdigit()):
+            continue
+        for back in range(index - 1, max(-1, index - 2 - MAX_SUPERLATIVE_GAP), -1):
+            if words[back] in _ADJECTIVES and not (back + 1 < len(words) and words[back + 1] == "đẳng"):
+                return words[back]
+    return None
+
+
+def _row_by_value(table: Table, column: int, label: int, question: str) -> int | None:
     """The row with the extreme value of ``column`` ("cao nhất"), or the row holding a number the
     question quotes ("lấy điểm chuẩn 36,05")."""
-    values = [(row[column].number, index) for index, row in enumerate(table.rows) if column < len(row)]
+    values = [
+        (row[column].number, index)
+        for index, row in enumerate(table.rows)
+        if max(column, label) < len(row)  # a short row has no value or no name to answer with
+    ]
     numbers = [(value, index) for value, index in values if value is not None]
     if not numbers:
         return None
-    superlative = _SUPERLATIVE.search(question.lower())
-    if superlative:
-        pick = max if superlative.group(1) in _HIGHEST else min
+    adjective = superlative_adjective(question)
+    if adjective:
+        pick = max if adjective in _HIGHEST else min
         return pick(numbers)[1]
     quoted = {m.group() for m in NUMBER.finditer(question)}
     holding = [
-        index for index, row in enumerate(table.rows) if column < len(row) and row[column].text in quoted
+        index
+        for index, row in enumerate(table.rows)
+        if max(column, label) < len(row) and row[column].text in quoted
     ]
     return holding[0] if len(holding) == 1 else None

@@ -18,7 +18,8 @@ _CLOSING = re.compile(r"\b(?:có|đã|được|phải|còn|vẫn)\b.+\b(?:không
 _OTHER_WH = re.compile(
     r"\b(?:bao nhiêu|mấy|ai|ở đâu|khi nào|bao giờ|tại sao|vì sao|thế nào|bao lâu)\b", re.IGNORECASE
 )
-_NEGATION = re.compile(r"\b(?:không|chưa|chẳng|chưa hề|không hề)\b", re.IGNORECASE)
+# "không chỉ ... mà còn" and "không những" affirm; longest alternatives first.
+_NEGATION = re.compile(r"\b(?:chưa hề|không hề|không|chưa|chẳng)\b(?! chỉ\b| những\b)", re.IGNORECASE)
 _AFFIRMATION = re.compile(r"\b(?:có|đã|được)\b", re.IGNORECASE)
 # A yes or a no is only as good as the statement: it must say nearly all of the question.
 MIN_STATED = 0.7

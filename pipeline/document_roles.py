@@ -12,43 +12,52 @@ original text, of kind "byline", "signature", "number" ("Số: 415/BC-UBND") or 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
+from pipeline.cleaning import Paragraph, RoleKind
 from pipeline.splitting import Passage, SplitDocument
-from pipeline.textnorm import normalize
+from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
 
+# Each pattern asks about the document itself, not about people or papers in its content: "tác giả của
+# các đầu sách", "người ký cam kết", "thông báo nào", "bao nhiêu phóng viên" are not role questions.
 _AUTHOR_QUESTION = re.compile(
-    r"\b(?:tác giả|phóng viên|ai viết|người viết|viết bởi|ai đưa tin"
-    r"|bài (?:báo|viết) (?:này )?(?:là )?của ai)\b",
+    r"\b(?:tác giả (?:của )?(?:bài|bản tin)|phóng viên nào|ai viết|(?:người|phóng viên) viết (?:bài|bản tin)"
+    r"|viết bởi|ai đưa tin|bài (?:báo|viết) (?:này )?(?:là )?của ai)\b",
     re.IGNORECASE,
 )
 _SIGNER_QUESTION = re.compile(
-    r"\b(?:ai ký|người ký|ký tên|ký (?:thông báo|báo cáo|quyết định|văn bản|công văn|tờ trình|kế hoạch))\b",
+    r"\b(?:ai ký|người ký|ký tên)\b(?! (?:kết|cam kết|hợp đồng|biên bản))"
+    r"|\bký (?:thông báo|báo cáo|quyết định|văn bản|công văn|tờ trình|kế hoạch)\b",
     re.IGNORECASE,
 )
-_DOCUMENT_KINDS = r"(?:văn bản|báo cáo|thông báo|quyết định|công văn|kế hoạch|tờ trình|nghị quyết)"
+_DOCUMENT_KINDS = r"(?:văn bản|báo cáo|thông báo|quyết định|công văn|kế hoạch|tờ trình)"
 _NUMBER_QUESTION = re.compile(
-    r"\b(?:số hiệu|ký hiệu|mang số)\b|\b" + _DOCUMENT_KINDS + r"\b.*\bsố (?:mấy|bao nhiêu|gì)\b",
+    r"\b(?:số hiệu|ký hiệu)\b|\b"
+    + _DOCUMENT_KINDS
+    + r"(?: (?:này|của \w+(?: \w+){0,4}))? (?:mang )?số (?:mấy|gì)\b",
     re.IGNORECASE,
 )
 _SOURCE_QUESTION = re.compile(
-    r"\b(?:báo (?:điện tử )?nào|trang (?:tin|báo)(?: điện tử)? nào|nguồn tin|cơ quan báo chí nào|tờ báo nào"
-    r"|đăng (?:tải )?trên (?:báo|trang) nào)\b",
+    r"(?<!thông )(?<!cảnh )(?<!dự )(?<!tình )(?<!họa )\bbáo (?:điện tử )?nào\b"
+    r"|\b(?:trang (?:tin|báo)(?: điện tử)? nào|nguồn tin|cơ quan báo chí nào|tờ báo nào)\b",
     re.IGNORECASE,
 )
+_NO_ROLE = re.compile(r"\b(?:bao nhiêu|mấy)\b(?! *\?*$)")  # counting questions ask about the content
 _DOCUMENT_NUMBER = re.compile(r"^\s*Số\s*:?\s*(\S+)", re.IGNORECASE)
-_TITLE_QUESTION = re.compile(r"\b(?:chức vụ|chức danh|giữ chức|cương vị)\b", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(r"^\s*(?:Theo|Nguồn|Ảnh|Bài và ảnh)\s*:?\s*", re.IGNORECASE)
+_TITLE_QUESTION = re.compile(r"\b(?:chức vụ|chức danh|giữ chức|cương vị|là ai)\b", re.IGNORECASE)
 MAX_TITLE_LINES = 4
 
 
 def asks_author(question: str) -> bool:
     """ "Phóng viên nào viết bài?", "Tác giả bài báo là ai?"."""
-    return bool(_AUTHOR_QUESTION.search(normalize(question).lower()))
+    lowered = normalize(question).lower()
+    return bool(_AUTHOR_QUESTION.search(lowered)) and not _NO_ROLE.search(lowered)
 
 
 def asks_signer(question: str) -> bool:
     """ "Ai ký báo cáo?", "Người ký thông báo là ai?"."""
-    return bool(_SIGNER_QUESTION.search(normalize(question).lower()))
+    lowered = normalize(question).lower()
+    return bool(_SIGNER_QUESTION.search(lowered)) and not _NO_ROLE.search(lowered)
 
 
 def asks_document_number(question: str) -> bool:
@@ -75,22 +84,29 @@ def asks_about_roles(question: str) -> bool:
 
 
 def role_passages(document: SplitDocument, first_index: int) -> tuple[Passage, ...]:
-    """The document's byline and signature block as passages numbered from ``first_index``."""
+    """The document's byline, signature block, number and source as passages numbered from
+    ``first_index`` (after its own passages, so their ids never collide)."""
     clean = document.clean
     text = clean.document.text
-    spans: list[tuple[int, int, str]] = []
+    spans: list[tuple[int, int, RoleKind]] = []
     body = [p for p in clean.paragraphs if p.kind != "heading"]
     first_kept = body[0].start if body else len(text)
     last_kept = clean.paragraphs[-1].end if clean.paragraphs else 0
     for dropped in clean.dropped:
-        line = text[dropped.start : dropped.end]
+        # Matched on the normalised line (an NFD "Số" is two characters), offsets mapped back.
+        line = normalize_with_offsets(text[dropped.start : dropped.end])
         if dropped.reason == "source prefix":
-            name = re.match(r"\s*(.*?\S)\s*[-–—:]\s*$", line)
+            name = re.match(r"\s*(.*?\S)\s*[-–—:]\s*$", line.text)
             if name:
-                spans.append((dropped.start + name.start(1), dropped.start + name.end(1), "source"))
+                spans.append((*_original(line, dropped.start, name.span(1)), "source"))
             continue
-        if dropped.reason == "site banner" and (number := _DOCUMENT_NUMBER.match(line)):
-            spans.append((dropped.start + number.start(1), dropped.start + number.end(1), "number"))
+        if dropped.reason == "site banner" and (number := _DOCUMENT_NUMBER.match(line.text)):
+            spans.append((*_original(line, dropped.start, number.span(1)), "number"))
+            continue
+        prefix = _BYLINE_PREFIX.match(line.text)
+        if dropped.reason == "byline" and prefix and dropped.end <= first_kept:
+            # "Theo VnExpress": where the article comes from, not who wrote it.
+            spans.append((*_original(line, dropped.start, (prefix.end(), len(line.text.rstrip()))), "source"))
             continue
         if dropped.reason != "byline":
             continue
@@ -109,10 +125,16 @@ def role_passages(document: SplitDocument, first_index: int) -> tuple[Passage, .
             norm=normalize(text[start:end]),
             sentences=(),
             source=clean.document.source,
-            kind=kind,  # type: ignore[arg-type]  # the two kinds only the QA path creates
+            kind=kind,
         )
         for offset, (start, end, kind) in enumerate(spans)
     )
+
+
+def _original(line: NormalizedText, offset: int, span: tuple[int, int]) -> tuple[int, int]:
+    """A span of a normalised line as offsets in the document (the line starts at ``offset``)."""
+    start, end = line.to_original(*span)
+    return offset + start, offset + end
 
 
 def _is_title_line(line: str) -> bool:
@@ -126,9 +148,9 @@ def _looks_like_name(line: str) -> bool:
     return 1 <= len(words) <= 5 and not line.isupper()
 
 
-def _closing_titles(document: SplitDocument, name_start: int) -> Sequence:
+def _closing_titles(document: SplitDocument, name_start: int) -> list[Paragraph]:
     """The capitalised heading paragraphs right above the closing name line (the signer's titles)."""
-    titles = []
+    titles: list[Paragraph] = []
     text = document.clean.document.text
     for paragraph in reversed(document.clean.paragraphs):
         if paragraph.end > name_start:

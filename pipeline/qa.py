@@ -57,6 +57,9 @@ class AskResult:
         }
 
 
+PASSAGES_FOR_ROLES = 1  # the document retrieval ranks first is the one a role question is about
+
+
 class QuestionAnswerer:
     """Holds the embedder, reader and index for a set of documents; ask it as many questions as you like."""
 
@@ -69,7 +72,8 @@ class QuestionAnswerer:
         self.embedder = embedder or build_embedder(config)
         self.reader = reader or build_reader(config)
         self.documents: list[SplitDocument] = []
-        self.roles: list[ScoredPassage] = []  # bylines and signature blocks (pipeline/document_roles.py)
+        # bylines, signature blocks, document numbers, sources (pipeline/document_roles.py)
+        self.roles: list[ScoredPassage] = []
         self._retriever: Retriever | None = None
 
     def add(self, documents: Sequence[Document]) -> None:
@@ -93,6 +97,15 @@ class QuestionAnswerer:
             raise VidocError("no documents to answer from.", "Add at least one document first.")
         return self._retriever
 
+    def _roles_for(self, question: str, retrieved: Sequence[ScoredPassage]) -> list[ScoredPassage]:
+        """Who wrote or signed a document is in lines retrieval never finds: for a question about that,
+        the byline and signature of the documents retrieval found the question in go after the top-k,
+        for readers that know these passages (``reads_roles``)."""
+        if not getattr(self.reader, "reads_roles", False) or not asks_about_roles(question):
+            return []
+        sources = {scored.passage.source for scored in retrieved[:PASSAGES_FOR_ROLES]}
+        return [role for role in self.roles if role.passage.source in sources]
+
     def ask(
         self, question: str, top_k: int | None = None, on_text: Callable[[str], None] | None = None
     ) -> AskResult:
@@ -105,8 +118,7 @@ class QuestionAnswerer:
             raise VidocError("the question is empty (only whitespace).", "Ask a question in words.")
         started = time.perf_counter()
         retrieved = self.retriever.search(question.strip(), top_k or self.config.retriever.top_k)
-        # Who wrote or signed a document is in lines retrieval never finds: they go after the top-k.
-        read = [*retrieved, *self.roles] if asks_about_roles(question) else retrieved
+        read = [*retrieved, *self._roles_for(question, retrieved)]
         if on_text is not None and isinstance(self.reader, StreamingReader):
             answer = self.reader.read_streaming(question.strip(), read, on_text)
         else:

@@ -74,3 +74,21 @@ def test_a_sentence_about_another_name_does_not_answer() -> None:
     assert (
         qa.ask("Thủ khoa lớp chuyên Tiếng Anh là ai?").answer.text is None
     )  # "chuyên Toán" ≠ "chuyên Tiếng Anh"
+
+
+def test_header_lines_in_nfd_and_questions_that_only_look_like_role_questions() -> None:
+    import unicodedata
+
+    qa = QuestionAnswerer(load_config())
+    qa.add(
+        [Document(unicodedata.normalize("NFD", NOTICE), "thong_bao.txt"), Document(ARTICLE, "bai_bao.txt")]
+    )
+    assert qa.ask("Thông báo mang số hiệu gì?").answer.text == "31/TB-UBND"
+    # the article has no signature: another document's signer does not answer
+    assert qa.ask("Ai ký bài viết về không gian đọc của Thư viện Hà Nội?").answer.text is None
+    for question in [
+        "Thư viện đưa ra thông báo nào?",  # "thông báo nào" is not "báo nào"
+        "Có bao nhiêu phóng viên đưa tin về không gian đọc?",  # a count, not the byline
+        "Những ai ký kết biên bản?",  # signing an agreement, not the document
+    ]:
+        assert qa.ask(question).answer.text not in {"Hànộimới", "Minh An", "Nguyễn Thị Lan"}

@@ -264,3 +264,48 @@ def test_unmentioned_names_and_head_nouns() -> None:
     assert (
         unmentioned(normalize("UBND tỉnh tổ chức hội nghị ngày nào?"), passages) == []
     )  # acronyms may be spelt out
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "expected"),
+    [
+        # a duration, not the "15 tháng" of a date
+        (
+            "Công trình được khởi công ngày 15 tháng 3 năm 2024 và dự kiến hoàn thành trong 18 tháng.",
+            "Công trình dự kiến hoàn thành trong bao lâu?",
+            "18 tháng",
+        ),
+        # "ngoài X" asks for another name than the question's own
+        (
+            "Năm 2025, dịch sốt xuất huyết bùng phát tại huyện Mộ Đức. "
+            "Ngoài ra, dịch còn bùng phát tại huyện Bình Sơn.",
+            "Ngoài huyện Mộ Đức, dịch sốt xuất huyết còn bùng phát ở huyện nào?",
+            "Bình Sơn",
+        ),
+        # "không chỉ ... mà còn" affirms
+        (
+            "Trường không chỉ đạt chuẩn quốc gia mà còn được công nhận trường học xanh.",
+            "Trường có đạt chuẩn quốc gia không?",
+            "được",
+        ),
+        (
+            "Học phí năm học 2025-2026 là 1,5 triệu đ/tháng.",
+            "Học phí năm học 2025-2026 là bao nhiêu?",
+            "1,5 triệu đ/tháng",
+        ),
+    ],
+)
+def test_review_cases(config, embedder, text, question, expected) -> None:
+    qa = QuestionAnswerer(config, embedder=embedder)
+    qa.add([Document(text, "case.txt")])
+    assert qa.ask(question).answer.text == expected
+
+
+def test_titles_stay_with_their_own_person() -> None:
+    from models.person_titles import person_name, title_spans
+
+    assert title_spans("Phó Chủ tịch UBND huyện Lê Văn Anh phát biểu.", "Lê Văn An") == []
+    assert title_spans("Hiệu trưởng trường THPT Phan Bội Châu là ông Trần Văn Nam.", "Phan Bội Châu") == []
+    assert title_spans("Tham dự có Chủ tịch UBND tỉnh Trần Văn Bình và ông Lê Văn An.", "Lê Văn An") == []
+    assert person_name("Người đứng đầu Tỉnh ủy Thái Bình là ai?") is None  # a province, not a person
+    assert answer_type("Thủ khoa khối A tại Hà Nội là ai?") == "entity"

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from models.table_reader import answer_from_table, parse_table
+from models.table_reader import answer_from_table, parse_table, superlative_adjective
 from pipeline.config import load_config
 from pipeline.documents import Document
 from pipeline.qa import QuestionAnswerer
@@ -72,3 +72,16 @@ def test_table_answer_through_ask_slices_the_original_nfd_text() -> None:
     cited = result.answer.citations[0]
     assert result.answer.text == "79,5%"
     assert text[cited.answer_start : cited.answer_end] == "79,5%"
+
+
+def test_ragged_rows_and_superlative_wording() -> None:
+    ragged = normalize(
+        "| Điểm chuẩn | Trường |\n|---|---|\n| 35,75 | THPT Trần Phú |\n| 36,50 |\n| 30,25 | THPT Lê Lợi |\n"
+    )
+    found = answer_from_table(normalize("Trường nào có điểm chuẩn cao nhất?"), ragged, False)
+    assert (
+        found is not None and ragged[found.start : found.end] == "THPT Trần Phú"
+    )  # the short row is skipped
+    assert superlative_adjective("Huyện nào có ít thí sinh dự thi nhất?") == "ít"
+    assert superlative_adjective("Trường cao đẳng nào ít sinh viên nhất?") == "ít"
+    assert superlative_adjective("Trường nào có ít nhất 500 sinh viên?") is None  # "at least"
