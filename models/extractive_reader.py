@@ -76,6 +76,7 @@ _COMPARED = re.compile(r"\b(?:so với|cùng kỳ|từ|trước|sau)\s+(?:cùng 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
 _COUNT_FRAMING = frozenset({"số", "lượng"})
+_YES_NO_FRAMING = frozenset({"phải", "đúng"})  # "Có phải X là Y không?", "X đúng không?"
 _MEASURE = re.compile(
     r"\s*(?:km2|km²|km|m2|m²|m3|m³|cm|mm|m|ha|héc-ta|hécta|kg|tấn|tạ|lít|MW|kW|kWh|GW|MWh)(?![\w/])"
 )
@@ -165,7 +166,9 @@ def _parse(question: str) -> _Question:
     preferred_unit = tuple(subject_unit(norm)) if kind == "number" and not unit else ()
     # Words that only frame the question, which the answering sentence rarely says: "giữ chức vụ gì"
     # of a title question, the "số" of "Số đảng bộ ... là bao nhiêu?".
-    framing = TEMPLATE_WORDS if kind == "title" else _COUNT_FRAMING if preferred_unit else frozenset()
+    framing = {"title": TEMPLATE_WORDS, "yesno": _YES_NO_FRAMING}.get(
+        kind, _COUNT_FRAMING if preferred_unit else frozenset()
+    )
     content = frozenset(s for s in syllables if s not in QUESTION_WORDS and s not in framing)
     bigrams = frozenset(
         (a, b) for a, b in itertools.pairwise(syllables) if not (a in QUESTION_WORDS and b in QUESTION_WORDS)
