@@ -791,6 +791,11 @@ class ExtractiveReader:
             for sentence in _sentences(parsed, rank, scored, topic, penalty):
                 if sentence.overlap >= min_overlap:
                     candidates.extend(_candidates(parsed, sentence))
+        # A table names its rows and columns, not the question's words: dense retrieval ranks it lower
+        # than prose that repeats them, so every retrieved table is looked up, not only the top ones.
+        for rank, scored in enumerate(passages[self.passages_read :], start=self.passages_read):
+            if scored.passage.kind == "table" and not penalty and not _year_elsewhere(parsed, scored, topic):
+                candidates.extend(filter(None, [_table_candidate(parsed, rank, scored, topic)]))
         candidates.extend(_role_candidates(parsed, passages))
         return max(candidates, key=lambda candidate: candidate.score, default=None)
 

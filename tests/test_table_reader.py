@@ -85,3 +85,18 @@ def test_ragged_rows_and_superlative_wording() -> None:
     assert superlative_adjective("Huyện nào có ít thí sinh dự thi nhất?") == "ít"
     assert superlative_adjective("Trường cao đẳng nào ít sinh viên nhất?") == "ít"
     assert superlative_adjective("Trường nào có ít nhất 500 sinh viên?") is None  # "at least"
+
+
+def test_a_table_below_the_passages_read_is_still_looked_up() -> None:
+    from models.extractive_reader import PASSAGES_READ, ExtractiveReader
+    from pipeline.cleaning import clean
+    from pipeline.protocols import ScoredPassage
+    from pipeline.splitting import split
+
+    prose = "\n\n".join(f"Đoạn {i}: năng suất lúa của tỉnh được cải thiện nhờ cơ giới hoá." for i in range(4))
+    document = split(clean(Document(prose + "\n\n" + TABLE, "lua.md")))
+    table = next(p for p in document.passages if p.kind == "table")
+    others = [p for p in document.passages if p.kind != "table"][:PASSAGES_READ]
+    ranked = [ScoredPassage(p, 1.0) for p in others] + [ScoredPassage(table, 0.5)]
+    answer = ExtractiveReader().read("Năng suất lúa của huyện Mộ Đức là bao nhiêu?", ranked)
+    assert answer.text == "64,1"
