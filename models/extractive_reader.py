@@ -22,23 +22,28 @@ from models.answer_types import (
     NUMBER,
     QUESTION_WORDS,
     SYLLABLE,
-    AnswerType,
     Token,
-    answer_type,
-    capitalised_end,
-    counted_unit,
     date_spans,
     duration_spans,
     frequency_spans,
     name_spans,
     number_spans,
-    subject_unit,
     tagged_tokens,
 )
-from models.person_titles import SURNAMES, TEMPLATE_WORDS, person_name, title_spans
-from models.slot_alignment import QuestionFrame, Slot, frame, slots
+from models.person_titles import SURNAMES, title_spans
+from models.reader_question import Question, coverage, parse_question
+from models.slot_alignment import Slot, slots
+from models.span_edges import (
+    FUNCTION_POS,
+    coordinated,
+    name_end,
+    noun_phrase_start,
+    starts_noun_phrase,
+    trim_question_words,
+    with_head,
+)
 from models.table_reader import answer_from_table
-from models.unmentioned import specific_head, unmentioned
+from models.unmentioned import unmentioned
 from models.yes_no import yes_no_span
 from pipeline.config import ReaderConfig
 from pipeline.document_roles import (
@@ -64,7 +69,6 @@ _ROLE_KINDS = frozenset({"byline", "signature", "number", "source"})
 TABLE_SCORE = 0.5  # plus the lookup's confidence (0..1): above what sentences score for the same question
 MAX_PHRASE_TOKENS = 12
 MAX_ANCHOR_GAP = 2
-LIST_ITEM = 0.05  # per further name in a list answering a plural question ("những cơ quan nào")
 SLOT_SUPPORT = 0.3  # bonus for a typed span framed by the question's context (models/slot_alignment.py)
 SLOT_WEIGHT = 0.6  # a slot span itself, by how much of the question's context frames it
 SLOT_LENGTH = 0.01  # per syllable: of two framed spans, the tighter one
@@ -75,8 +79,6 @@ _YEAR = re.compile(r"(?<![\d.,/-])(?:1[89]|20)\d{2}(?![\d.,/-]\d)")
 _COMPARED = re.compile(r"\b(?:so với|cùng kỳ|từ|trước|sau)\s+(?:cùng kỳ\s+)?(?:năm\s+)?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]*\s+|\n+")
 _QUOTED = re.compile(r"[“\"«]([^”\"»]{3,300})[”\"»]")
-_COUNT_FRAMING = frozenset({"số", "lượng"})
-_YES_NO_FRAMING = frozenset({"phải", "đúng"})  # "Có phải X là Y không?", "X đúng không?"
 _MEASURE = re.compile(
     r"\s*(?:km2|km²|km|m2|m²|m3|m³|cm|mm|m|ha|héc-ta|hécta|kg|tấn|tạ|lít|MW|kW|kWh|GW|MWh)(?![\w/])"
 )
@@ -127,94 +129,6 @@ _DATE_OR_NUMBER = re.compile(
     r"(?:(?:ngày|năm|tháng|lúc)\s+)?(?:" + DATE.pattern + r"|" + NUMBER.pattern + r")", re.IGNORECASE
 )
 _LOCATIVE = re.compile(r"\b(?:tại|ở|trên|đến|về)\b", re.IGNORECASE)
-_PERSON_TITLE = re.compile(
-    r"\b(?:bí thư|chủ tịch|giám đốc|trưởng|phó|thủ tướng|chủ nhiệm|thủ khoa|á khoa|tác giả|ông|bà)\b"
-)
-_TRAILING_POS = frozenset({"V", "R", "A"})
-# Between two listed names: a comma, "và" or a semicolon, after at most two lowercase words that end the
-# first name ("UBND tỉnh, Sở Giáo dục").
-_LIST_JOINER = re.compile(r"((?:\s+\w+){0,2}?)(?:\s*,\s*|\s+và\s+|\s*;\s*)")
-_FUNCTION_POS = frozenset({"E", "C", "CC", "CH", "T", "R", "L", "P"})
-_WH_WORDS = frozenset({"gì", "nào", "sao", "đâu", "ai", "bao", "mấy"})
-
-
-@dataclass(frozen=True)
-class _Question:
-    text: str
-    kind: AnswerType
-    content: frozenset[str]
-    bigrams: frozenset[tuple[str, str]]
-    syllables: frozenset[str]
-    unit: tuple[str, ...]  # what "bao nhiêu X" counts: a number answers only when X follows it
-    preferred_unit: tuple[str, ...]  # "Số X là bao nhiêu?": numbers followed by X are preferred
-    after_wh: frozenset[str]  # content syllables after the question word: they follow a phrase answer
-    asks_who: bool  # "ai": a person's name, without the title the question already gives
-    asks_which: bool  # "X nào": often a named thing
-    specific: frozenset[str]  # numbers and capitalised words of the question: the document must have them
-    frame: QuestionFrame | None  # the question split around its question word (slot alignment)
-    wants_person: bool  # "Chủ tịch tỉnh là ai?": a title and "là ai" ask for a person's name
-    person: str | None  # "Ông Vũ Đức Bảo giữ chức vụ gì?": whose title is asked (kind "title")
-    head: tuple[str, ...]  # "Bệnh viện nào": the thing asked about, named again before the answer
-    plural: bool  # "những cơ quan nào", "những ai": the answer may be a list
-
-
-def _parse(question: str) -> _Question:
-    norm = normalize(question).strip()
-    syllables = [s.lower() for s in SYLLABLE.findall(norm)]
-    kind = answer_type(norm)
-    unit = tuple(counted_unit(norm)) if kind == "number" else ()
-    preferred_unit = tuple(subject_unit(norm)) if kind == "number" and not unit else ()
-    # Words that only frame the question, which the answering sentence rarely says: "giữ chức vụ gì"
-    # of a title question, the "số" of "Số đảng bộ ... là bao nhiêu?".
-    framing = {"title": TEMPLATE_WORDS, "yesno": _YES_NO_FRAMING}.get(
-        kind, _COUNT_FRAMING if preferred_unit else frozenset()
-    )
-    content = frozenset(s for s in syllables if s not in QUESTION_WORDS and s not in framing)
-    bigrams = frozenset(
-        (a, b) for a, b in itertools.pairwise(syllables) if not (a in QUESTION_WORDS and b in QUESTION_WORDS)
-    )
-    wh = next((i for i, s in enumerate(syllables) if s in _WH_WORDS), len(syllables))
-    after_wh = frozenset(s for s in syllables[wh + 1 :] if s in content) - frozenset(syllables[:wh])
-    lowered = norm.lower()
-    asks_who = bool(re.search(r"(?:^|\s)ai\b", lowered))
-    asks_which = bool(re.search(r"(?<!thế)(?<!\bra)\s+nào\b", lowered))  # not "thế nào": how
-    specific = frozenset(
-        m.group().lower()
-        for m in SYLLABLE.finditer(norm)
-        if m.start() > 0
-        and (m.group()[0].isdigit() or m.group()[0].isupper())
-        and m.group().lower() in content
-    )
-    return _Question(
-        norm,
-        kind,
-        content,
-        bigrams,
-        frozenset(syllables),
-        unit,
-        preferred_unit,
-        after_wh,
-        asks_who,
-        asks_which,
-        specific,
-        frame(norm),
-        asks_who and bool(_PERSON_TITLE.search(lowered)) and bool(re.search(r"\blà ai\b|^ai là\b", lowered)),
-        person_name(norm) if kind == "title" else None,
-        specific_head(syllables) or (),
-        bool(re.search(r"\b(?:những|các)\s+(?:\w+\s+){0,2}(?:nào|ai)\b", lowered)),
-    )
-
-
-def _coverage(question: _Question, syllables: list[str]) -> float:
-    """How much of the question a piece of text says: content syllables and syllable pairs found."""
-    if not question.content:
-        return 0.0
-    present = set(syllables)
-    unigram = len(question.content & present) / len(question.content)
-    if not question.bigrams:
-        return unigram
-    pairs = set(itertools.pairwise(syllables))
-    return 0.65 * unigram + 0.35 * len(question.bigrams & pairs) / len(question.bigrams)
 
 
 @dataclass(frozen=True)
@@ -235,7 +149,7 @@ class _Candidate:
     score: float
 
 
-def _topic_words(question: _Question, texts: Sequence[str]) -> frozenset[str]:
+def _topic_words(question: Question, texts: Sequence[str]) -> frozenset[str]:
     """The question's names and numbers that several retrieved passages share: the document's subject
     ("Lam Giang") or year ("2025"), which its sentences take for granted rather than repeat."""
     counts: dict[str, int] = {}
@@ -246,7 +160,7 @@ def _topic_words(question: _Question, texts: Sequence[str]) -> frozenset[str]:
     return frozenset(word for word, count in counts.items() if count >= TOPIC_PASSAGES)
 
 
-def _other_year(question: _Question, sentence: str) -> bool:
+def _other_year(question: Question, sentence: str) -> bool:
     """The question asks about one year and the sentence states another ("PCI năm 2025" vs "năm 2024").
 
     A year the sentence compares with ("tăng 7% so với năm 2024") is not the year it states.
@@ -268,7 +182,7 @@ def _named_after(question: str) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _other_name(question: _Question, sentence: str) -> bool:
+def _other_name(question: Question, sentence: str) -> bool:
     """The sentence gives the question's introducing word another name: "Thủ khoa lớp chuyên Toán" for a
     question about "lớp chuyên Tiếng Anh" states a fact about another class."""
     pairs = _named_after(question.text)
@@ -290,7 +204,7 @@ def _other_name(question: _Question, sentence: str) -> bool:
 
 
 def _sentences(
-    question: _Question,
+    question: Question,
     rank: int,
     scored: ScoredPassage,
     topic: frozenset[str] = frozenset(),
@@ -298,7 +212,7 @@ def _sentences(
 ) -> list[_Sentence]:
     mapped = normalize_with_offsets(scored.passage.text)
     passage_syllables = [s.lower() for s in SYLLABLE.findall(mapped.text)] + list(topic)
-    passage_cover = _coverage(question, passage_syllables)
+    passage_cover = coverage(question, passage_syllables)
     # "Năm 2010, ... bao nhiêu đảng viên?" over a passage without 2010: the passage is not about it.
     absent = question.specific - set(passage_syllables)
     missing = len(absent) / max(1, len(question.specific)) + (
@@ -311,7 +225,7 @@ def _sentences(
         text = mapped.text[cursor:end]
         if text.strip():
             syllables = [s.lower() for s in SYLLABLE.findall(text)]
-            cover = _coverage(question, syllables + list(topic))
+            cover = coverage(question, syllables + list(topic))
             overlap = 0.75 * cover + 0.25 * passage_cover - 0.3 * missing - penalty
             if _other_year(question, text) or _other_name(question, text):
                 overlap -= CONTRADICTED
@@ -320,7 +234,7 @@ def _sentences(
     return sentences
 
 
-def _closeness(question: _Question, span: tuple[int, int], sentence: str, directional: bool) -> float:
+def _closeness(question: Question, span: tuple[int, int], sentence: str, directional: bool) -> float:
     """Share of the question's words found near the span, each counted by its distance in syllables.
 
     A date between "Chỉ thị số 15-CT/TU" and the next clause is closer to a question about that
@@ -347,7 +261,7 @@ def _closeness(question: _Question, span: tuple[int, int], sentence: str, direct
     return sum(nearest.values()) / len(question.content)
 
 
-def _in_question(question: _Question, text: str) -> bool:
+def _in_question(question: Question, text: str) -> bool:
     """The span says nothing the question does not ("tại huyện Mộ Đức" for "Ngoài huyện Mộ Đức, ... ở
     huyện nào?"); linking words ("tại", "của") do not count as new."""
     syllables = [s.lower() for s in SYLLABLE.findall(text)]
@@ -355,7 +269,7 @@ def _in_question(question: _Question, text: str) -> bool:
     return bool(content) and all(s in question.syllables for s in content)
 
 
-def _typed_spans(question: _Question, sentence: str) -> list[tuple[int, int, float]]:
+def _typed_spans(question: Question, sentence: str) -> list[tuple[int, int, float]]:
     """Spans of the asked-for type with a bonus each (unit found, named entity of the right kind)."""
     if question.kind == "number":
         return _number_spans(question, sentence)
@@ -416,7 +330,7 @@ def _looks_like_person(sentence: str, tokens: tuple[Token, ...], start: int, end
     return any(t.entity == "PER" for t in tokens if start <= t.start < end)
 
 
-def _date_specificity(question: _Question, date: str) -> float:
+def _date_specificity(question: Question, date: str) -> float:
     """A full date or a time beats a bare year, unless the question asks for a year."""
     if re.fullmatch(r"(?:năm\s+)?\d{4}", date, re.IGNORECASE):
         return (
@@ -425,7 +339,7 @@ def _date_specificity(question: _Question, date: str) -> float:
     return 0.0
 
 
-def _number_spans(question: _Question, sentence: str) -> list[tuple[int, int, float]]:
+def _number_spans(question: Question, sentence: str) -> list[tuple[int, int, float]]:
     """Numbers, extended over the question's words that follow them ("20.585 đảng viên").
 
     When the question counts something ("bao nhiêu đảng viên") only numbers followed by it qualify; when
@@ -462,7 +376,7 @@ def _number_spans(question: _Question, sentence: str) -> list[tuple[int, int, fl
     return spans
 
 
-def _extend_over_question_words(question: _Question, sentence: str, end: int, limit: int = 6) -> int:
+def _extend_over_question_words(question: Question, sentence: str, end: int, limit: int = 6) -> int:
     """Move ``end`` over following syllables the question also uses ("2 đảng bộ lực lượng vũ trang")."""
     for _ in range(limit):
         match = SYLLABLE.search(sentence, end)
@@ -481,7 +395,7 @@ def _quoted_spans(sentence: str) -> list[tuple[int, int, float]]:
     return [(m.start(1), m.end(1), 0.05) for m in _QUOTED.finditer(sentence)]
 
 
-def _phrase_end_bonus(question: _Question, sentence: str, follower: Token | None) -> float:
+def _phrase_end_bonus(question: Question, sentence: str, follower: Token | None) -> float:
     """A phrase answer runs to the end of its clause, or up to the question's words that follow it."""
     if follower is None:
         return 0.15
@@ -494,7 +408,7 @@ def _phrase_end_bonus(question: _Question, sentence: str, follower: Token | None
 
 
 def _phrase_spans(
-    question: _Question, sentence: str, tokens: tuple[Token, ...], nominal: bool = False
+    question: Question, sentence: str, tokens: tuple[Token, ...], nominal: bool = False
 ) -> list[tuple[int, int, float]]:
     """Token runs that hold no question word, bounded like a phrase (chunk starts and ends).
 
@@ -510,16 +424,16 @@ def _phrase_spans(
     anchors = [index for index, hit in enumerate(matched) if hit]
     spans: list[tuple[int, int, float]] = []
     for i, first in enumerate(tokens):
-        if nominal and not _starts_noun_phrase(tokens, i):
+        if nominal and not starts_noun_phrase(tokens, i):
             continue
-        if matched[i] or (first.pos in _FUNCTION_POS and not nominal):
+        if matched[i] or (first.pos in FUNCTION_POS and not nominal):
             continue
         left_gap = i - max((a for a in anchors if a < i), default=-99) - 1
         for j in range(i, min(len(tokens), i + MAX_PHRASE_TOKENS)):
             if matched[j] or (tokens[j].pos == "CH" and sentence[tokens[j].start] in ";:"):
                 break
             last = tokens[j]
-            if last.pos in _FUNCTION_POS:
+            if last.pos in FUNCTION_POS:
                 continue
             right_gap = min((a for a in anchors if a > j), default=99) - j - 1
             if min(left_gap, right_gap) > MAX_ANCHOR_GAP:
@@ -531,103 +445,6 @@ def _phrase_spans(
     return spans
 
 
-def _starts_noun_phrase(tokens: tuple[Token, ...], index: int) -> bool:
-    """A noun, or a plural determiner ("các", "những") before one."""
-    if tokens[index].pos.startswith("N"):
-        return True
-    following = tokens[index + 1] if index + 1 < len(tokens) else None
-    return tokens[index].pos == "L" and following is not None and following.pos.startswith("N")
-
-
-def _name_end(sentence: str, start: int, end: int) -> int:
-    """A span that runs from a name into the verb after it ends with the name: "Bệnh viện Đa khoa Thuỷ
-    Tiên [tổ chức]", "Đoàn Nghệ thuật Chèo Thanh Hoá [sẽ biểu diễn]"."""
-    tokens = [t for t in tagged_tokens(sentence) if start <= t.start and t.end <= end]
-    for index in range(len(tokens) - 1, 0, -1):
-        if sentence[tokens[index - 1].start].isupper():
-            tail = tokens[index:]
-            if all(t.pos in _TRAILING_POS or t.pos in _FUNCTION_POS for t in tail):
-                return capitalised_end(sentence, tokens[index - 1])
-            return end
-    return end
-
-
-def _with_head(question: _Question, sentence: str, start: int) -> int:
-    """Start the span at the question's head noun when the sentence makes it part of the answer's name:
-    "Bệnh viện nào ...?" → "Bệnh viện Đa khoa Thuỷ Tiên", "Đoàn nghệ thuật nào" → "Đoàn Nghệ thuật Chèo
-    Thanh Hoá" (the capitalised words before the head belong to the name too)."""
-    before = list(SYLLABLE.finditer(sentence, 0, start))
-    head = before[-len(question.head) :]
-    if (
-        len(head) < len(question.head)
-        or sentence[head[-1].end() : start].strip()
-        or tuple(m.group().lower() for m in head) != question.head
-        or not head[0].group()[0].isupper()
-    ):
-        return start
-    first = len(before) - len(head)
-    while (
-        first > 0
-        and before[first - 1].group()[0].isupper()
-        and not sentence[before[first - 1].end() : before[first].start()].strip()
-    ):
-        first -= 1
-    return before[first].start()
-
-
-def _coordinated(sentence: str, spans: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
-    """Names listed together answer a plural question whole: "Thành uỷ, HĐND, UBND TP".
-
-    The items are the candidate names (capitalised, without a comma inside; the longest at each start),
-    chained while a comma, "và" or a semicolon joins one to the next.
-    """
-    names: dict[int, tuple[int, float]] = {}
-    for start, end, bonus in spans:
-        text = sentence[start:end]
-        if text[:1].isupper() and "," not in text and (start not in names or names[start][0] < end):
-            names[start] = (end, bonus)
-    ordered = sorted(names.items())
-    merged = []
-    for index, (start, (end, bonus)) in enumerate(ordered):
-        last, items = end, 1
-        for next_start, (next_end, _) in ordered[index + 1 :]:
-            if next_start < last:
-                continue
-            joiner = _LIST_JOINER.fullmatch(sentence[last:next_start])
-            if not joiner or any(word[0].isupper() for word in joiner.group(1).split()):
-                break
-            last, items = next_end, items + 1
-        if items > 1:
-            merged.append((start, last, bonus + LIST_ITEM * (items - 1)))
-    return merged
-
-
-def _noun_phrase_start(sentence: str, start: int, end: int) -> int | None:
-    """The first place in ``sentence[start:end]`` where a name or a noun phrase starts (by underthesea's
-    words, and only at a word's start); None when the span holds none."""
-    tokens = tagged_tokens(sentence)
-    for index, token in enumerate(tokens):
-        if token.start < start:
-            continue
-        if token.start >= end:
-            break
-        if sentence[token.start].isupper() or _starts_noun_phrase(tokens, index):
-            return token.start
-    return None
-
-
-def _trim_question_words(question: _Question, sentence: str, start: int, end: int) -> tuple[int, int]:
-    """Drop the question's own words from a name's edges: "Trưởng ban ... Vũ Đức Bảo" → "Vũ Đức Bảo"."""
-    syllables = [m for m in SYLLABLE.finditer(sentence, start, end)]
-    while syllables and syllables[0].group().lower() in question.content:
-        syllables.pop(0)
-    while syllables and syllables[-1].group().lower() in question.content:
-        syllables.pop()
-    if not syllables:
-        return start, start
-    return syllables[0].start(), syllables[-1].end()
-
-
 def _slot_support(found: list[Slot], start: int, end: int) -> float:
     """How well the question's context frames a typed span: the best slot starting where it starts (a
     number's unit may run into the right context: "27 | đảng bộ cơ sở")."""
@@ -635,7 +452,7 @@ def _slot_support(found: list[Slot], start: int, end: int) -> float:
     return max((slot.strength for slot in found if slot.start == start), default=0.0)
 
 
-def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
+def _candidates(question: Question, sentence: _Sentence) -> list[_Candidate]:
     retrieval = 1.0 / (1.0 + sentence.rank)
     if question.kind == "yesno":
         span = yes_no_span(question.content, sentence.text)
@@ -662,7 +479,7 @@ def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
             start, end = slot.start, slot.end
             if question.kind == "entity":
                 # "giao cho ai ...?" → "[chỉ đạo] các đơn vị chức năng"; a verb alone answers no "ai".
-                noun_start = _noun_phrase_start(sentence.text, slot.start, slot.end)
+                noun_start = noun_phrase_start(sentence.text, slot.start, slot.end)
                 if noun_start is None:
                     continue
                 start = noun_start
@@ -673,15 +490,15 @@ def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
                 bonus -= 0.2
             spans.append((start, end, bonus))
     if question.head:
-        spans = [(_with_head(question, sentence.text, start), end, bonus) for start, end, bonus in spans]
+        spans = [(with_head(question, sentence.text, start), end, bonus) for start, end, bonus in spans]
     if question.plural and question.kind == "entity":
-        spans += _coordinated(sentence.text, spans)
+        spans += coordinated(sentence.text, spans)
     found = []
     for start, end, bonus in spans:
         if question.asks_who:
-            start, end = _trim_question_words(question, sentence.text, start, end)
+            start, end = trim_question_words(question, sentence.text, start, end)
         if (question.asks_which or question.kind == "entity") and start < end:
-            end = _name_end(sentence.text, start, end)  # "Bệnh viện Đa khoa Thuỷ Tiên [tổ chức]"
+            end = name_end(sentence.text, start, end)  # "Bệnh viện Đa khoa Thuỷ Tiên [tổ chức]"
         if (
             start >= end
             or _in_question(question, sentence.text[start:end])
@@ -699,7 +516,7 @@ def _candidates(question: _Question, sentence: _Sentence) -> list[_Candidate]:
     return found
 
 
-def _role_candidates(question: _Question, passages: Sequence[ScoredPassage]) -> list[_Candidate]:
+def _role_candidates(question: Question, passages: Sequence[ScoredPassage]) -> list[_Candidate]:
     """Answers from the bylines and signature blocks the pipeline appends for role questions."""
     found = []
     for rank, scored in enumerate(passages):
@@ -711,7 +528,7 @@ def _role_candidates(question: _Question, passages: Sequence[ScoredPassage]) -> 
     return found
 
 
-def _role_candidate(question: _Question, rank: int, scored: ScoredPassage, score: float) -> _Candidate | None:
+def _role_candidate(question: Question, rank: int, scored: ScoredPassage, score: float) -> _Candidate | None:
     """The byline for "who wrote", the signer for "who signed", the signer's title for "Ông X giữ chức
     vụ gì?" when X signed (pipeline/document_roles.py): the document's layout says it outright."""
     mapped = normalize_with_offsets(scored.passage.text)
@@ -735,14 +552,14 @@ def _role_candidate(question: _Question, rank: int, scored: ScoredPassage, score
     return _Candidate(whole, span[0], span[1], score)
 
 
-def _year_elsewhere(question: _Question, scored: ScoredPassage, topic: frozenset[str]) -> bool:
+def _year_elsewhere(question: Question, scored: ScoredPassage, topic: frozenset[str]) -> bool:
     """The question asks about a year that is neither in the table nor the document's topic year."""
     asked = {s for s in question.specific if _YEAR.fullmatch(s)} - topic
     return bool(asked) and not asked & set(SYLLABLE.findall(scored.passage.text))
 
 
 def _table_candidate(
-    question: _Question, rank: int, scored: ScoredPassage, topic: frozenset[str]
+    question: Question, rank: int, scored: ScoredPassage, topic: frozenset[str]
 ) -> _Candidate | None:
     """The cell a table passage gives for the question (models/table_reader.py), if it names one.
 
@@ -776,7 +593,7 @@ class ExtractiveReader:
 
         Sentences below it are not tagged at all: that keeps per-question latency low.
         """
-        parsed = _parse(question)
+        parsed = parse_question(question)
         texts = [normalize(scored.passage.text) for scored in passages]
         topic = _topic_words(parsed, texts)
         # "... tại hội trường nào?" over a document that names no hall: every sentence is off the point.
