@@ -160,12 +160,17 @@ def _topic_words(question: Question, texts: Sequence[str]) -> frozenset[str]:
     return frozenset(word for word, count in counts.items() if count >= TOPIC_PASSAGES)
 
 
+def _asked_years(question: Question) -> set[str]:
+    """The years the question names ("PCI năm 2025")."""
+    return {s for s in question.specific if _YEAR.fullmatch(s)}
+
+
 def _other_year(question: Question, sentence: str) -> bool:
     """The question asks about one year and the sentence states another ("PCI năm 2025" vs "năm 2024").
 
     A year the sentence compares with ("tăng 7% so với năm 2024") is not the year it states.
     """
-    asked = {s for s in question.specific if _YEAR.fullmatch(s)}
+    asked = _asked_years(question)
     stated = {m.group() for m in _YEAR.finditer(sentence) if not _COMPARED.search(sentence, 0, m.start())}
     return bool(asked and stated and not asked & stated)
 
@@ -554,7 +559,7 @@ def _role_candidate(question: Question, rank: int, scored: ScoredPassage, score:
 
 def _year_elsewhere(question: Question, scored: ScoredPassage, topic: frozenset[str]) -> bool:
     """The question asks about a year that is neither in the table nor the document's topic year."""
-    asked = {s for s in question.specific if _YEAR.fullmatch(s)} - topic
+    asked = _asked_years(question) - topic
     return bool(asked) and not asked & set(SYLLABLE.findall(scored.passage.text))
 
 
@@ -594,25 +599,23 @@ class ExtractiveReader:
         Sentences below it are not tagged at all: that keeps per-question latency low.
         """
         parsed = parse_question(question)
-        texts = [normalize(scored.passage.text) for scored in passages]
+        texts = [scored.passage.norm for scored in passages]
         topic = _topic_words(parsed, texts)
         # "... tại hội trường nào?" over a document that names no hall: every sentence is off the point.
         penalty = UNMENTIONED if unmentioned(parsed.text, texts) else 0.0
         candidates: list[_Candidate] = []
+        # A table names its rows and columns, not the question's words: dense retrieval ranks it lower
+        # than prose that repeats them, so every retrieved table is looked up, not only the top ones;
+        # and only when nothing in the question is missing or contradicted around it.
+        for rank, scored in enumerate(passages):
+            if scored.passage.kind == "table" and not penalty and not _year_elsewhere(parsed, scored, topic):
+                candidates.extend(filter(None, [_table_candidate(parsed, rank, scored, topic)]))
         for rank, scored in enumerate(passages[: self.passages_read]):
             if scored.passage.kind in _ROLE_KINDS:
                 continue
-            # A table is read only when nothing in the question is missing or contradicted around it.
-            if scored.passage.kind == "table" and not penalty and not _year_elsewhere(parsed, scored, topic):
-                candidates.extend(filter(None, [_table_candidate(parsed, rank, scored, topic)]))
             for sentence in _sentences(parsed, rank, scored, topic, penalty):
                 if sentence.overlap >= min_overlap:
                     candidates.extend(_candidates(parsed, sentence))
-        # A table names its rows and columns, not the question's words: dense retrieval ranks it lower
-        # than prose that repeats them, so every retrieved table is looked up, not only the top ones.
-        for rank, scored in enumerate(passages[self.passages_read :], start=self.passages_read):
-            if scored.passage.kind == "table" and not penalty and not _year_elsewhere(parsed, scored, topic):
-                candidates.extend(filter(None, [_table_candidate(parsed, rank, scored, topic)]))
         candidates.extend(_role_candidates(parsed, passages))
         return max(candidates, key=lambda candidate: candidate.score, default=None)
 
