@@ -619,10 +619,26 @@ class ExtractiveReader:
         candidates.extend(_role_candidates(parsed, passages))
         return max(candidates, key=lambda candidate: candidate.score, default=None)
 
-    def read(self, question: str, passages: Sequence[ScoredPassage]) -> Answer:
-        best = self.best_candidate(question, passages, self.threshold)
-        if best is None:
-            return Answer(None, 0.0, (), self.model_id)
+    def lookup(self, question: str, passages: Sequence[ScoredPassage]) -> Answer | None:
+        """Only the answers the document's layout states outright: a table cell the question names
+        (row x column, an extreme, a quoted value) and the byline, signer, document number or source.
+        The trained reader takes these from here, where they measure better than its spans (README)."""
+        parsed = parse_question(question)
+        texts = [scored.passage.norm for scored in passages]
+        if unmentioned(parsed.text, texts):
+            return None
+        topic = _topic_words(parsed, texts)
+        candidates = [
+            candidate
+            for rank, scored in enumerate(passages)
+            if scored.passage.kind == "table" and not _year_elsewhere(parsed, scored, topic)
+            for candidate in filter(None, [_table_candidate(parsed, rank, scored, topic)])
+        ]
+        candidates.extend(_role_candidates(parsed, passages))
+        best = max(candidates, key=lambda candidate: candidate.score, default=None)
+        return None if best is None else self._answer(best, passages)
+
+    def _answer(self, best: _Candidate, passages: Sequence[ScoredPassage]) -> Answer:
         sentence = best.sentence
         passage = sentence.scored.passage
         local_start, local_end = sentence.mapped.to_original(
@@ -631,3 +647,9 @@ class ExtractiveReader:
         answer_text = passage.text[local_start:local_end]
         citations = cite_answer(sentence.scored, (local_start, local_end), passages[: self.passages_read])
         return Answer(answer_text, round(best.score, 4), citations, self.model_id)
+
+    def read(self, question: str, passages: Sequence[ScoredPassage]) -> Answer:
+        best = self.best_candidate(question, passages, self.threshold)
+        if best is None:
+            return Answer(None, 0.0, (), self.model_id)
+        return self._answer(best, passages)

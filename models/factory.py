@@ -49,6 +49,10 @@ def build_summariser(config: Config, embedder: Embedder | None = None) -> Summar
 def build_reader(config: Config) -> Reader:
     settings = config.reader
     check_local_model("reader", settings.model)
+    if settings.kind == "trained":
+        from models.trained_reader import TrainedReader
+
+        return TrainedReader(settings)
     if settings.kind == "extractive":
         from models.extractive_reader import ExtractiveReader
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from models.registry import ModelPreset, find_preset
 from pipeline.errors import VidocError, first_line
 
-# Files a model folder needs. Pickled weights (*.bin, *.pt) and remote code (*.py) are never fetched.
+# Files a model folder needs. Remote code (*.py) is never fetched, pickled weights only for presets that
+# publish nothing else (``ModelPreset.pickled_weights``).
 PULL_PATTERNS = [
     "*.json",
     "*.safetensors",
@@ -94,6 +95,14 @@ def is_available_offline(spec: str) -> Path | None:
         return None
 
 
+def pull_patterns(model: ModelSpec) -> list[str]:
+    """What ``pull`` fetches: never code; ``pytorch_model.bin`` only for presets published that way
+    (read with ``weights_only=True``, see ``models.state_dicts``)."""
+    if model.preset is not None and model.preset.pickled_weights:
+        return [*PULL_PATTERNS, "pytorch_model.bin"]
+    return PULL_PATTERNS
+
+
 def pull_model(spec: str) -> Path:
     """Download a hub model's safetensors, config and tokenizer files into the hub cache."""
     model = parse_model(spec)
@@ -107,7 +116,7 @@ def pull_model(spec: str) -> Path:
     from huggingface_hub import snapshot_download
 
     try:
-        folder = snapshot_download(model.hub_id, revision=model.revision, allow_patterns=PULL_PATTERNS)
+        folder = snapshot_download(model.hub_id, revision=model.revision, allow_patterns=pull_patterns(model))
     except Exception as error:  # network, auth or a missing repo: all end the same way for the user
         raise VidocError(
             f"cannot pull {model.hub_id}: {first_line(error, 200)}",

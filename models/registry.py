@@ -25,6 +25,9 @@ class ModelPreset:
     revision: str = "main"
     kinds: tuple[str, ...] = ()
     note: str = ""
+    # The hub repo has only pytorch_model.bin: pulled, and read as a plain tensor state dict with
+    # torch.load(weights_only=True), which refuses anything but tensors and containers (no code runs).
+    pickled_weights: bool = False
 
 
 PRESETS: dict[str, ModelPreset] = {
@@ -93,6 +96,28 @@ PRESETS: dict[str, ModelPreset] = {
             word_segmented=False,
             kinds=("reader.phobert",),
             note="Multilingual extractive QA with a no-answer head (SQuAD 2.0); reads Vietnamese syllables.",
+        ),
+        ModelPreset(
+            name="vi-mrc-base",
+            hub_id="nguyenvulebinh/vi-mrc-base",
+            task="extractive-qa",
+            licence="CC-BY-NC-4.0",
+            word_segmented=False,
+            kinds=("reader.phobert",),
+            pickled_weights=True,
+            note="XLM-R base fine-tuned on Vietnamese MRC (UIT-ViQuAD 2.0 and more), with no-answer. "
+            "Non-commercial licence. Published as pytorch_model.bin: loaded with weights_only=True.",
+        ),
+        ModelPreset(
+            name="vi-mrc-large",
+            hub_id="nguyenvulebinh/vi-mrc-large",
+            task="extractive-qa",
+            licence="CC-BY-NC-4.0",
+            word_segmented=False,
+            kinds=("reader.phobert",),
+            pickled_weights=True,
+            note="XLM-R large version of vi-mrc-base (about 3x slower). Non-commercial licence. "
+            "Published as pytorch_model.bin: loaded with weights_only=True.",
         ),
     )
 }

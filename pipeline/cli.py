@@ -17,6 +17,7 @@ from pipeline.commands.chat import chat_command
 from pipeline.commands.eval import eval_command
 from pipeline.commands.models import models_app
 from pipeline.commands.summarize import summarize_command
+from pipeline.commands.train import train_app
 from pipeline.errors import VidocError
 
 app = typer.Typer(
@@ -51,6 +52,7 @@ app.command("chat")(chat_command)
 app.command("eval")(eval_command)
 app.command("batch")(batch_command)
 app.add_typer(models_app, name="models")
+app.add_typer(train_app, name="train")
 
 
 def _fail(message: str, code: int) -> None:

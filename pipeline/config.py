@@ -59,7 +59,7 @@ class RetrieverConfig(_Section):
 
 
 class ReaderConfig(_Section):
-    kind: Literal["extractive", "phobert", "vit5"] = "extractive"
+    kind: Literal["trained", "extractive", "phobert", "vit5"] = "extractive"
     model: str | None = None
     backend: Literal["transformers", "ctranslate2"] = "transformers"
     device: str = "auto"
@@ -71,6 +71,10 @@ class ReaderConfig(_Section):
     stride: int = Field(64, ge=0)
     max_answer_tokens: int = Field(32, ge=1)
     word_segmented: bool | Literal["auto"] = "auto"
+    # Span readers (trained, phobert) read the top `passages` retrieved passages; kind trained also takes
+    # table cells and byline/signer/number lookups from the rule reader when `lookups` (README figures).
+    passages: int = Field(3, ge=1)
+    lookups: bool = True
 
     @field_validator("word_segmented", mode="before")
     @classmethod

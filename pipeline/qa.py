@@ -106,6 +106,14 @@ class QuestionAnswerer:
         sources = {scored.passage.source for scored in retrieved[:PASSAGES_FOR_ROLES]}
         return [role for role in self.roles if role.passage.source in sources]
 
+    def passages_for(
+        self, question: str, top_k: int | None = None
+    ) -> tuple[list[ScoredPassage], list[ScoredPassage]]:
+        """The top-k retrieved passages, and what the reader is given: those plus, for a role question
+        and a reader that reads them, the bylines and signature blocks of the documents found."""
+        retrieved = list(self.retriever.search(question.strip(), top_k or self.config.retriever.top_k))
+        return retrieved, [*retrieved, *self._roles_for(question, retrieved)]
+
     def ask(
         self, question: str, top_k: int | None = None, on_text: Callable[[str], None] | None = None
     ) -> AskResult:
@@ -117,8 +125,7 @@ class QuestionAnswerer:
         if not question or not question.strip():
             raise VidocError("the question is empty (only whitespace).", "Ask a question in words.")
         started = time.perf_counter()
-        retrieved = self.retriever.search(question.strip(), top_k or self.config.retriever.top_k)
-        read = [*retrieved, *self._roles_for(question, retrieved)]
+        retrieved, read = self.passages_for(question, top_k)
         if on_text is not None and isinstance(self.reader, StreamingReader):
             answer = self.reader.read_streaming(question.strip(), read, on_text)
         else:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 # Tiny random checkpoints of the real architectures, built once per session (no model hub here).
-pytest_plugins = ["tests.tiny_t5", "tests.tiny_phobert"]
+pytest_plugins = ["tests.tiny_t5", "tests.tiny_phobert", "tests.tiny_e5"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "000_f1aaaf303130fff8.txt"

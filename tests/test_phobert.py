@@ -187,7 +187,7 @@ def test_long_passage_is_read_in_overlapping_windows(tiny_phobert_qa_dir, seed_t
     from models.factory import build_reader
 
     reader = build_reader(_phobert_config(tiny_phobert_qa_dir, stride=32, threshold=0.0))
-    tokens = align_tokens(reader._loaded.tokenizer, seed_text, by_words=True)
+    tokens = align_tokens(reader.backend.tokenizer, seed_text, by_words=True)
     assert len(tokens) > 3 * 256
     question_ids = reader._question_ids(QUESTION)
     windows = reader._windows(question_ids, [tokens])
@@ -197,8 +197,9 @@ def test_long_passage_is_read_in_overlapping_windows(tiny_phobert_qa_dir, seed_t
     target = (len(tokens) - 12, len(tokens) - 9)
 
     def fake_logits(given):
+        assert given == [w.ids for w in windows]
         out = []
-        for window in given:
+        for window in windows:
             starts, ends = np.zeros(len(window.ids)), np.zeros(len(window.ids))
             if window.first <= target[0] and target[1] < window.last:
                 starts[window.offset + target[0] - window.first] = 10.0
@@ -206,7 +207,7 @@ def test_long_passage_is_read_in_overlapping_windows(tiny_phobert_qa_dir, seed_t
             out.append((starts, ends))
         return out
 
-    monkeypatch.setattr(reader, "_logits", fake_logits)
+    monkeypatch.setattr(reader.backend, "logits", fake_logits)
     answer = reader.read(QUESTION, [_long_passage(seed_text)])
     expected = seed_text[tokens.spans[target[0]][0] : tokens.spans[target[1]][1]]
     assert answer.text == expected and answer.score == 20.0
@@ -229,11 +230,11 @@ def test_loading_is_lazy_and_happens_once(tiny_phobert_qa_dir, seed_text) -> Non
     from models.factory import build_reader
 
     reader = build_reader(_phobert_config(tiny_phobert_qa_dir))
-    assert "_loaded" not in vars(reader)
+    assert "backend" not in vars(reader)
     reader.read(QUESTION, [_long_passage(seed_text[:300])])
-    loaded = vars(reader)["_loaded"]
+    loaded = vars(reader)["backend"]
     reader.read("Ai chủ trì hội nghị?", [_long_passage(seed_text[:300])])
-    assert vars(reader)["_loaded"] is loaded
+    assert vars(reader)["backend"] is loaded
 
 
 def test_building_the_reader_imports_no_torch(tiny_phobert_qa_dir) -> None:
@@ -333,7 +334,7 @@ def test_an_xlmr_reader_uses_the_fast_tokenizer_offsets(tiny_xlmr_qa_dir, seed_t
     reader = build_reader(_phobert_config(tiny_xlmr_qa_dir, threshold=-1e9, max_length=128, stride=16))
     text = unicodedata.normalize("NFD", seed_text[:1500])
     answer = reader.read(QUESTION, [_long_passage(text)])
-    loaded = reader._loaded
+    loaded = reader.backend
     assert loaded.tokenizer.is_fast and not loaded.by_words and loaded.max_length == 128
     assert len(reader._windows(reader._question_ids(QUESTION), [reader._passage_tokens(text)])) > 1
     cited = answer.citations[0]
@@ -342,3 +343,66 @@ def test_an_xlmr_reader_uses_the_fast_tokenizer_offsets(tiny_xlmr_qa_dir, seed_t
     for piece, (start, end) in zip(tokens.pieces, tokens.spans, strict=True):
         if piece != loaded.tokenizer.unk_token:
             assert _skeleton(text[start:end]) == _skeleton(piece_text(piece))
+
+
+# --- ready QA checkpoints: presets, configs, pytorch_model.bin -----------------------------------------
+
+
+def test_qa_presets_say_their_licence_and_how_their_weights_load() -> None:
+    from models.locate import parse_model, pull_patterns
+    from models.registry import PRESETS
+
+    assert PRESETS["vi-mrc-base"].hub_id == "nguyenvulebinh/vi-mrc-base"
+    assert PRESETS["vi-mrc-large"].hub_id == "nguyenvulebinh/vi-mrc-large"
+    for name in ("vi-mrc-base", "vi-mrc-large"):
+        assert PRESETS[name].licence == "CC-BY-NC-4.0" and "Non-commercial" in PRESETS[name].note
+        assert "pytorch_model.bin" in pull_patterns(parse_model(name))
+    assert "pytorch_model.bin" not in pull_patterns(parse_model("xlm-roberta-squad2"))
+    assert not any(pattern.endswith(".py") for pattern in pull_patterns(parse_model("vi-mrc-base")))
+    for config_name, model in (("xlmr-squad2", "xlm-roberta-squad2"), ("vi-mrc", "vi-mrc-base")):
+        config = load_config(config_name)
+        assert config.reader.kind == "phobert" and config.reader.model == model
+        assert PRESETS[model].task == "extractive-qa"
+
+
+def _as_pickled_folder(source: Path, target: Path) -> Path:
+    """A checkpoint the way vi-mrc-base is published: config, tokenizer and pytorch_model.bin only."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file
+
+    shutil.copytree(source, target)
+    for weights in target.glob("*.safetensors"):
+        torch.save(load_file(weights), target / "pytorch_model.bin")
+        weights.unlink()
+    return target
+
+
+def test_a_pytorch_model_bin_checkpoint_is_read_as_plain_tensors(
+    tiny_xlmr_qa_dir, seed_text, tmp_path
+) -> None:
+    from models.factory import build_reader
+
+    pickled = _as_pickled_folder(tiny_xlmr_qa_dir, tmp_path / "vi-mrc-like")
+    settings = {"max_length": 128, "stride": 16, "threshold": -1e9}
+    ours = build_reader(_phobert_config(pickled, **settings)).read(QUESTION, [_long_passage(seed_text[:800])])
+    reference = build_reader(_phobert_config(tiny_xlmr_qa_dir, **settings))
+    expected = reference.read(QUESTION, [_long_passage(seed_text[:800])])
+    assert ours.text == expected.text and ours.score == pytest.approx(expected.score, abs=1e-4)
+
+
+class _Payload:
+    """Anything that is not a tensor: an unpickler that allowed it could also be made to run code."""
+
+
+def test_a_pickle_holding_objects_is_refused(tiny_xlmr_qa_dir, tmp_path) -> None:
+    import torch
+
+    from models.factory import build_reader
+
+    pickled = _as_pickled_folder(tiny_xlmr_qa_dir, tmp_path / "hostile")
+    torch.save({"weight": _Payload()}, pickled / "pytorch_model.bin")
+    reader = build_reader(_phobert_config(pickled))
+    with pytest.raises(VidocError, match="not a plain tensor state dict"):
+        reader.read(QUESTION, [_long_passage("Đảng bộ có 20.585 đảng viên.")])

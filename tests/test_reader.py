@@ -35,7 +35,7 @@ REPORT = (
 
 @pytest.fixture(scope="module")
 def config():
-    return load_config()
+    return load_config(overrides={"reader": {"kind": "extractive"}})  # the rule reader, on its own
 
 
 @pytest.fixture(scope="module")

