@@ -2,7 +2,8 @@
 
 Loads the embedder, reader and index once (as ``vidoc ask`` and the REPL do), then times every seed
 question (the hand-written suite's questions, or the ViQuAD sample's when the suite is absent; the
-seed report's fallback questions otherwise). Indexing rate: passages embedded per second for the
+seed report's fallback questions otherwise), with the default config or ``--config NAME``.
+Indexing rate: passages embedded per second for the
 ViQuAD paragraphs (or the seed report) with the cache off. Run: ``python benchmarks/qa_latency.py``.
 Figures depend on the machine's load: ``os.getloadavg()`` is printed next to them.
 """
@@ -37,7 +38,11 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def main() -> None:
-    config = load_config()
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", default=None, help="Preset or YAML file (default: the offline default).")
+    config = load_config(parser.parse_args().config)
     started = time.perf_counter()
     answerer = QuestionAnswerer(config)
     items = seed_items()

@@ -4,8 +4,9 @@ Systems, all through retrieval as ``vidoc ask`` runs them (bundled suites) or on
 (UIT-ViQuAD, the reading-comprehension setting it is scored in):
 
 - ``rules``: ``reader.kind: extractive`` (the hand-written reader);
-- ``span``: ``reader.kind: trained`` with ``lookups: false`` (the int8 ONNX model alone);
-- ``span+lookups``: ``reader.kind: trained`` (the default: tables and header/footer lines by rules).
+- ``span``: ``reader.kind: trained`` with ``rules: off`` (the int8 ONNX model alone);
+- ``span+lookups``, ``span+rules-gate``, ``rules-first+span``: ``rules: lookups | gate | first``
+  (models/trained_reader.py says what each does).
 
 The threshold sweep reads every question once and applies each threshold to the recorded margins, on
 the four development suites only (the blind suites and ViQuAD test are never used to choose it).
@@ -23,17 +24,21 @@ from pathlib import Path
 from qa_common import VIQUAD, QAItem, exact_match, f1_score, suite_items, viquad_items
 
 from models.factory import build_embedder, build_reader
+from models.unmentioned import unmentioned
 from pipeline.config import load_config
 from pipeline.documents import Document
 from pipeline.qa import QuestionAnswerer
 
 DEVELOPMENT = ("seed", "lists_tables", "long_report", "old_tone_marks")
 BLIND = ("held_out", "blind_2")
+GUARDED: dict[tuple[str, str], bool] = {}  # item id -> the question names something the passages read do not
 THRESHOLDS = (-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
 SYSTEMS = {
     "rules": {"kind": "extractive"},
-    "span": {"kind": "trained", "lookups": False},
-    "span+lookups": {"kind": "trained"},
+    "span": {"kind": "trained", "rules": "off"},
+    "span+lookups": {"kind": "trained", "rules": "lookups"},
+    "span+rules-gate": {"kind": "trained", "rules": "gate"},
+    "rules-first+span": {"kind": "trained", "rules": "first"},
 }
 
 
@@ -88,16 +93,24 @@ def traces(
                 else reader.read(item.question, read)
             )
             out.append((item, found, time.perf_counter() - started))
+            GUARDED[item.suite, item.id] = bool(
+                unmentioned(item.question, [p.passage.norm for p in read[:3]])
+            )
     return out
 
 
 def predictions(
-    found: list[tuple[QAItem, object, float]], threshold: float
+    found: list[tuple[QAItem, object, float]], threshold: float, guard: bool = False
 ) -> list[tuple[QAItem, str | None]]:
+    """Answers at ``threshold``; with ``guard``, a span answer is also dropped when the question names
+    something the passages read never mention (models/unmentioned.py, the rule reader's check)."""
     rows = []
     for item, result, _ in found:
         answer = result.decide(threshold) if hasattr(result, "decide") else result
-        rows.append((item, answer.text))
+        text = answer.text
+        if guard and getattr(result, "source", "") == "span" and GUARDED.get((item.suite, item.id)):
+            text = None
+        rows.append((item, text))
     return rows
 
 
@@ -118,13 +131,23 @@ def main() -> None:
     parser.add_argument(
         "--threshold", type=float, default=None, help="Trained reader threshold (default: config)."
     )
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="Comma-separated names of SYSTEMS.")
+    parser.add_argument("--model", default=None, help="An exported reader folder instead of the bundled one.")
+    parser.add_argument("--no-viquad2", action="store_true", help="Skip the UIT-ViQuAD 2.0 sample.")
+    parser.add_argument("--no-suites", action="store_true", help="Skip the bundled suites.")
     args = parser.parse_args()
+    if args.model:
+        for system in SYSTEMS.values():
+            if system["kind"] == "trained":
+                system["model"] = args.model
     default_threshold = build_reader(load_config()).threshold if args.threshold is None else args.threshold
     embedder = build_embedder(load_config())
     suites = suite_items()
-    items = [item for name in (*DEVELOPMENT, *BLIND) for item in suites.get(name, [])]
+    items = [] if args.no_suites else [i for name in (*DEVELOPMENT, *BLIND) for i in suites.get(name, [])]
     print(f"trained reader threshold: {default_threshold}")
     for system_name, system in SYSTEMS.items():
+        if system_name not in args.systems.split(",") or not items:
+            continue
         found = traces(items, embedder, system)
         threshold = default_threshold if system["kind"] == "trained" else 0.0
         rows = predictions(found, threshold)
@@ -145,13 +168,17 @@ def main() -> None:
             development = [f for f in found if f[0].suite in DEVELOPMENT]
             for threshold in THRESHOLDS:
                 print(line(f"threshold {threshold:+.1f}", scores(predictions(development, threshold))))
-    viquad2 = viquad_items(args.limit) if VIQUAD.exists() else []
+                guarded = scores(predictions(development, threshold, guard=True))
+                print(line("  + unmentioned guard", guarded))
+            guarded = predictions(found, default_threshold, guard=True)
+            print(line("blind, + unmentioned guard", scores([r for r in guarded if r[0].suite in BLIND])))
+    viquad2 = viquad_items(args.limit) if VIQUAD.exists() and not args.no_viquad2 else []
     if viquad2:
         print("\n== UIT-ViQuAD 2.0 dev sample, gold paragraph ==")
-        for system_name in ("rules", "span"):
+        for system_name in args.systems.split(","):
             found = traces(viquad2, embedder, SYSTEMS[system_name], gold=True)
-            threshold = default_threshold if system_name == "span" else 0.0
-            print(line(system_name, scores(predictions(found, threshold))))
+            threshold = default_threshold if SYSTEMS[system_name]["kind"] == "trained" else 0.0
+            print(line(system_name, scores(predictions(found, threshold))), flush=True)
     if args.viquad1 is not None:
         from eval.squad_eval import score_reader
         from models.squad_data import load_squad
@@ -162,12 +189,12 @@ def main() -> None:
 
             examples = random.Random(13).sample(examples, min(args.limit, len(examples)))
         print(f"\n== UIT-ViQuAD 1.0 {args.viquad1.name}, gold paragraph ==")
-        for system_name in ("rules", "span"):
+        for system_name in args.systems.split(","):
             overrides = dict(SYSTEMS[system_name])
-            if system_name == "span":
+            if overrides["kind"] == "trained":
                 overrides["threshold"] = default_threshold
             reader = build_reader(load_config(overrides={"reader": overrides}))
-            print(f"  {system_name:<28} {score_reader(reader, examples).line()}")
+            print(f"  {system_name:<28} {score_reader(reader, examples).line()}", flush=True)
 
 
 if __name__ == "__main__":

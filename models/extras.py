@@ -13,6 +13,11 @@ def require_models_extra(
     section: str, kind: str, modules: tuple[str, ...] = ("torch", "transformers")
 ) -> None:
     """A plain error, not an ImportError traceback, when a package of the models extra is missing."""
+    require_extra(f"{section}.kind '{kind}'", modules)
+
+
+def require_extra(what: str, modules: tuple[str, ...] = ("torch", "transformers")) -> None:
+    """The same check for a command (``vidoc train reader``) rather than a config kind."""
     import importlib
 
     for name in modules:
@@ -20,6 +25,6 @@ def require_models_extra(
             importlib.import_module(name)
         except ImportError:
             raise VidocError(
-                f"{section}.kind '{kind}' needs {name}, which is not installed.",
+                f"{what} needs {name}, which is not installed.",
                 "Install the models extra: pip install -e '.[models]'.",
             ) from None

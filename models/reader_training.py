@@ -14,6 +14,7 @@ by default: small QA sets do not move it usefully, it is most of the parameters 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -153,6 +154,48 @@ def keep_first_layers(model: Any, layers: int) -> None:
     model.config.num_hidden_layers = layers
 
 
+# What a resumed run may change: where it runs and how often it reports; everything else is the checkpoint's.
+_RESUMABLE_CHANGES = ("device", "save_every", "log_every")
+
+
+def find_checkpoint(out: Path) -> Path:
+    """The last complete checkpoint in ``out``. A kill between the two renames of ``_save_checkpoint``
+    leaves it under its partial name (complete: its state file is written last) or its old name."""
+    for name in (CHECKPOINT, f".{CHECKPOINT}.partial", f".{CHECKPOINT}.old"):
+        if (out / name / STATE_FILE).is_file():
+            return out / name
+    raise VidocError(f"{out}: no checkpoint to resume from.", "Run without --resume to start training.")
+
+
+def has_checkpoint(out: Path) -> bool:
+    try:
+        find_checkpoint(out)
+    except VidocError:
+        return False
+    return True
+
+
+def resumed_settings(given: TrainSettings, state: dict[str, Any]) -> TrainSettings:
+    """The checkpoint's settings, with only the harmless ones taken from this command line: a resume
+    with another batch size or window length would silently train on other batches."""
+    saved = {
+        key: value
+        for key, value in state.get("settings", {}).items()
+        if key in TrainSettings.__dataclass_fields__
+    }
+    for key in _RESUMABLE_CHANGES:
+        saved[key] = getattr(given, key)
+    return TrainSettings(**saved)
+
+
+def data_fingerprint(examples: Sequence[QAExample], windows: Sequence[TrainWindow]) -> dict[str, Any]:
+    """Enough to tell that a resume sees the same training windows."""
+    digest = hashlib.sha256()
+    for window in windows:
+        digest.update(repr((window.ids, window.start, window.end)).encode())
+    return {"questions": len(examples), "windows": len(windows), "sha256": digest.hexdigest()}
+
+
 def _scheduler(optimizer: Any, warmup: int, total: int) -> Any:
     import torch
 
@@ -182,11 +225,15 @@ def train_reader(
 
     from models.word_segmentation import wants_segmentation
 
-    device, autocast_dtype = _place(settings.device)
+    state: dict[str, Any] | None = None
     checkpoint = out / CHECKPOINT
-    if resume and not (checkpoint / STATE_FILE).is_file():
-        raise VidocError(f"{out}: no checkpoint to resume from.", "Run without --resume to start training.")
+    if resume:
+        checkpoint = find_checkpoint(out)
+        state = json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8"))
+        settings = resumed_settings(settings, state)
+    device, autocast_dtype = _place(settings.device)
     source = checkpoint if resume else base
+    torch.manual_seed(settings.seed)  # a base without a QA head gets the same random head every time
     tokenizer, model = _load(source, trust_remote_code)
     if by_words is None:
         by_words = wants_segmentation("auto", str(base), tokenizer)
@@ -204,8 +251,19 @@ def train_reader(
         f"skipped {report.skipped_long_answer} answers longer than a window, {report.skipped_unaligned} "
         f"unaligned) in {time.perf_counter() - started:.0f} s"
     )
+    data = data_fingerprint(train_examples, windows)
+    if state is not None and state.get("data", data) != data:
+        raise VidocError(
+            f"{out}: the checkpoint was trained on other data ({state['data']['questions']} questions, "
+            f"{state['data']['windows']} windows; now {data['questions']} and {data['windows']}).",
+            "Resume with the same --train file and --train-limit, or start a new --out.",
+        )
     steps_per_epoch = math.ceil(len(windows) / settings.batch_size)
-    total = settings.max_steps or math.ceil(steps_per_epoch * settings.epochs)
+    total = (
+        int(state["total_steps"])
+        if state
+        else settings.max_steps or math.ceil(steps_per_epoch * settings.epochs)
+    )
 
     if settings.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
@@ -219,14 +277,12 @@ def train_reader(
     )
     scheduler = _scheduler(optimizer, int(total * settings.warmup), total)
     step, losses = 0, []
-    if resume:
-        state = json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8"))
+    if state is not None:
         optimizer.load_state_dict(
             torch.load(checkpoint / "optimizer.pt", weights_only=True, map_location=device)
         )
         scheduler.load_state_dict(json.loads((checkpoint / "scheduler.json").read_text(encoding="utf-8")))
         step, losses = int(state["step"]), list(state["losses"])
-        total = int(state["total_steps"])
         _log(f"train: resumed at step {step}/{total}")
     _log(
         f"train: {sum(p.numel() for p in trainable) / 1e6:.1f} M trainable parameters, {total} steps of "
@@ -245,6 +301,7 @@ def train_reader(
             "settings": asdict(settings),
             "base": str(base),
             "by_words": by_words,
+            "data": data,
         }
 
     while step < total:

@@ -23,11 +23,10 @@ import numpy as np
 
 from models.phobert_alignment import AlignedTokens
 from models.qa_inputs import PairTemplate
-from models.qa_windows import Span, best_span, no_answer_score, window_bounds
+from models.qa_windows import Span, best_span, no_answer_score, question_budget, window_bounds
 from pipeline.config import ReaderConfig
 from pipeline.protocols import Answer, ScoredPassage, cite_answer
 
-MAX_QUESTION_TOKENS = 64
 # Header and footer lines (pipeline/document_roles.py) are not prose: lookups answer from them, spans not.
 LAYOUT_KINDS = frozenset({"byline", "signature", "number", "source"})
 TOKEN_CACHE_PASSAGES = 4096
@@ -104,8 +103,7 @@ class SpanReader:
         return tokens
 
     def _question_ids(self, question: str) -> list[int]:
-        longest = min(MAX_QUESTION_TOKENS, self.backend.max_length // 2)  # leave the passage half the window
-        return list(self.backend.tokens(question).ids[:longest])
+        return list(self.backend.tokens(question).ids[: question_budget(self.backend.max_length)])
 
     def _windows(self, question_ids: list[int], passages: list[AlignedTokens]) -> list[_Window]:
         template = self.backend.template

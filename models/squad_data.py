@@ -84,41 +84,79 @@ def _articles(path: Path) -> Iterator[dict[str, Any]]:
         raise VidocError(
             f"{path}: cannot read ({error}).", "Pass a UTF-8 SQuAD-layout JSON or JSONL file."
         ) from None
-    stripped = raw.lstrip()
-    if path.suffix == ".jsonl" or (
-        stripped.startswith("{") and "\n{" in stripped and not stripped.startswith('{"version')
-    ):
-        for number, line in enumerate(raw.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise VidocError(
-                    f"{path}:{number}: not valid JSON ({error.msg}).", "Fix or remove the line."
-                ) from None
-            if "paragraphs" in record:
-                yield record
-            elif "context" in record:
-                yield {"title": record.get("title", ""), "paragraphs": [record]}
-            else:
-                raise VidocError(
-                    f"{path}:{number}: a line needs 'paragraphs' (an article) or 'context' and 'qas'.",
-                    "Use the SQuAD layout (see docs/reader.md).",
-                )
-        return
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:
-        raise VidocError(
-            f"{path}: not valid JSON (line {error.lineno}: {error.msg}).", "Fix the file."
-        ) from None
+        if "\n" not in raw.strip():
+            raise VidocError(f"{path}: not valid JSON ({error.msg}).", "Fix the file.") from None
+        yield from _jsonl_articles(path, raw)
+        return
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise VidocError(
             f"{path}: not the SQuAD layout (a 'data' list of articles with 'paragraphs').",
             "Convert it to SQuAD 1.1/2.0 JSON, or JSONL with one article a line.",
         )
     yield from data["data"]
+
+
+def _jsonl_articles(path: Path, raw: str) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise VidocError(
+                f"{path}:{number}: not valid JSON ({error.msg}).", "Fix or remove the line."
+            ) from None
+        if isinstance(record, dict) and "paragraphs" in record:
+            yield record
+        elif isinstance(record, dict) and "question" in record and "qas" not in record:
+            yield {"title": record.get("title", ""), "paragraphs": [_flat_question(record)]}
+        elif isinstance(record, dict) and "context" in record:
+            yield {"title": record.get("title", ""), "paragraphs": [record]}
+        else:
+            raise VidocError(
+                f"{path}:{number}: a line needs 'paragraphs' (an article) or 'context' and 'qas'.",
+                "Use the SQuAD layout (docs/reader.md).",
+            )
+
+
+def _flat_question(record: dict[str, Any]) -> dict[str, Any]:
+    """A Hugging Face ``squad_v2``-style row (one question; ``answers: {text: [...], answer_start: [...]}``)
+    as a one-question SQuAD paragraph."""
+    answers = record.get("answers") or {}
+    if isinstance(answers, dict):
+        answers = [
+            {"text": text, "answer_start": start}
+            for text, start in zip(answers.get("text", []), answers.get("answer_start", []), strict=False)
+        ]
+    qa = {
+        "id": record.get("id"),
+        "question": record["question"],
+        "answers": answers,
+        "is_impossible": bool(record.get("is_impossible", not answers)),
+    }
+    return {"context": record["context"], "qas": [qa]}
+
+
+def _article_examples(article: dict[str, Any], report: LoadReport, first_id: int) -> list[QAExample]:
+    examples: list[QAExample] = []
+    title = str(article.get("title", ""))
+    for paragraph in article["paragraphs"]:
+        context = str(paragraph["context"])
+        for qa in paragraph["qas"]:
+            report.questions += 1
+            impossible = bool(qa.get("is_impossible", False))
+            answers = () if impossible else _answers(context, list(qa.get("answers", [])), report)
+            if impossible:
+                report.unanswerable += 1
+            elif not answers:
+                report.questions_without_answer += 1
+                continue  # every answer was broken: neither a positive nor a true negative
+            qa_id = str(qa.get("id", first_id + len(examples)))
+            examples.append(QAExample(qa_id, title, context, str(qa["question"]), answers))
+    return examples
 
 
 def load_squad(path: Path) -> tuple[list[QAExample], LoadReport]:
@@ -128,21 +166,14 @@ def load_squad(path: Path) -> tuple[list[QAExample], LoadReport]:
     report = LoadReport()
     examples: list[QAExample] = []
     for article in _articles(path):
-        title = str(article.get("title", ""))
-        for paragraph in article.get("paragraphs", []):
-            context = str(paragraph.get("context", ""))
-            for qa in paragraph.get("qas", []):
-                report.questions += 1
-                impossible = bool(qa.get("is_impossible", False))
-                answers = () if impossible else _answers(context, list(qa.get("answers", [])), report)
-                if impossible:
-                    report.unanswerable += 1
-                elif not answers:
-                    report.questions_without_answer += 1
-                    continue  # every answer was broken: neither a positive nor a true negative
-                examples.append(
-                    QAExample(str(qa.get("id", len(examples))), title, context, str(qa["question"]), answers)
-                )
+        where = f"article {article.get('title', '?')!r}" if isinstance(article, dict) else "an article"
+        try:
+            examples.extend(_article_examples(article, report, len(examples)))
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            raise VidocError(
+                f"{path}: {where} is not in the SQuAD layout ({type(error).__name__}: {error}).",
+                "Each paragraph needs 'context' and 'qas'; each question 'question' and 'answers'.",
+            ) from None
     if not examples:
         raise VidocError(f"{path}: no usable questions.", "Check that it is in the SQuAD layout.")
     return examples, report

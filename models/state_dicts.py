@@ -15,6 +15,8 @@ from typing import Any
 from pipeline.errors import VidocError, first_line
 
 PICKLED_WEIGHTS = "pytorch_model.bin"
+# Buffers old checkpoints save and newer transformers rebuild: their absence or presence says nothing.
+_BUFFERS = ("position_ids", "token_type_ids")
 
 
 def has_only_pickled_weights(folder: Path) -> bool:
@@ -48,4 +50,15 @@ def model_from_state_dict(
     model = model_class.from_config(config, trust_remote_code=trust_remote_code)
     state = load_tensor_state_dict(folder / PICKLED_WEIGHTS, section)
     result = model.load_state_dict(state, strict=False)
-    return model, {"missing_keys": list(result.missing_keys), "unexpected_keys": list(result.unexpected_keys)}
+    missing = [key for key in result.missing_keys if not key.endswith(_BUFFERS)]
+    unexpected = [key for key in result.unexpected_keys if not key.endswith(_BUFFERS)]
+    # A missing QA head is the caller's to explain (a base model, not fine-tuned); anything else means
+    # the tensors belong to another architecture and the model would run half random.
+    if unexpected or [key for key in missing if "qa_outputs" not in key]:
+        example = (unexpected or missing)[0]
+        raise VidocError(
+            f"{section}: {folder / PICKLED_WEIGHTS} does not fit the model its config.json describes "
+            f"({len(missing)} tensors missing, {len(unexpected)} unexpected, e.g. {example!r}).",
+            "Check that config.json and the weights come from the same checkpoint.",
+        )
+    return model, {"missing_keys": missing, "unexpected_keys": unexpected}

@@ -71,10 +71,10 @@ class ReaderConfig(_Section):
     stride: int = Field(64, ge=0)
     max_answer_tokens: int = Field(32, ge=1)
     word_segmented: bool | Literal["auto"] = "auto"
-    # Span readers (trained, phobert) read the top `passages` retrieved passages; kind trained also takes
-    # table cells and byline/signer/number lookups from the rule reader when `lookups` (README figures).
+    # Span readers (trained, phobert) read the top `passages` retrieved passages; how kind trained shares
+    # the work with the rule reader is `rules` (models/trained_reader.py; README figures).
     passages: int = Field(3, ge=1)
-    lookups: bool = True
+    rules: Literal["off", "lookups", "gate", "first"] = "first"
 
     @field_validator("word_segmented", mode="before")
     @classmethod

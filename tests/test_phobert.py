@@ -165,7 +165,8 @@ def test_reader_answers_with_a_slice_of_the_original(tiny_phobert_qa_dir, seed_t
     assert seed_text[cited.answer_start : cited.answer_end] == answer.text
     assert seed_text[cited.start : cited.end] == cited.text
     assert cited.start <= cited.answer_start < cited.answer_end <= cited.end
-    assert {c.passage for c in answer.citations} == {p.passage.id for p in result.retrieved}
+    read = [p.passage.id for p in result.retrieved][:3]  # reader.passages: the top three are read
+    assert {c.passage for c in answer.citations} == set(read)
 
 
 def test_reader_abstains_when_no_span_beats_no_answer_by_the_threshold(

@@ -78,6 +78,11 @@ def test_windows_hold_the_answer_tokens_and_negatives_point_at_cls(
         assert answer_ids == example.answers[0][0].replace(" ", "")
         assert len(window.ids) <= 48
     assert all(w.start == w.end == 0 for w in windows if w.kind != "answer")
+    by_question = {tuple(w.ids[1 : w.ids.index(2)]): e for e, w in zip(examples, positives, strict=True)}
+    for window in (w for w in windows if w.kind != "answer"):  # a negative never shows the answer
+        example = by_question[tuple(window.ids[1 : window.ids.index(2)])]
+        shown = tokenizer.decode(list(window.ids)).replace(" ", "")
+        assert example.answers[0][0].replace(" ", "") not in shown.split("</s></s>", 1)[1]
 
 
 @pytest.mark.parametrize("base_fixture", ["tiny_xlmr_qa_dir", "tiny_phobert_encoder_dir"])
@@ -115,24 +120,61 @@ def test_training_lowers_the_loss_resumes_after_a_kill_and_loads_as_a_reader(
         train_reader(base, examples, out, settings, on_saved=kill)
     state = json.loads((out / CHECKPOINT / "trainer_state.json").read_text(encoding="utf-8"))
     assert state["step"] == 10
-    summary = train_reader(base, examples, out, settings, resume=True)
-    assert summary["step"] == summary["total_steps"] > 10
+    other_batch = TrainSettings(**{**settings.__dict__, "batch_size": 4})  # the checkpoint's settings win
+    summary = train_reader(base, examples, out, other_batch, resume=True)
+    assert summary["step"] == summary["total_steps"] > 10 and summary["settings"]["batch_size"] == 8
     losses = [loss for _, loss in summary["losses"]]
     assert losses[-1] < 0.5 * losses[0], losses
     assert not (out / CHECKPOINT).exists()
     assert list(out.glob("*.safetensors")) and not list(out.glob("*.bin"))
 
-    reader = PhoBERTReader(ReaderConfig(kind="phobert", model=str(out), device="cpu"))
+    straight = train_reader(base, examples, tmp_path / "straight", settings)  # the same run, never killed
+    assert straight["losses"] == summary["losses"]
+    assert _weights(tmp_path / "straight") == pytest.approx(_weights(out), abs=1e-6)
+
+    reader = PhoBERTReader(ReaderConfig(kind="phobert", model=str(out), device="cpu", threshold=-1e9))
     example = examples[0]
     passage = Passage(0, 0, len(example.context), example.context, example.context, (), "t", "body")
     answer = reader.read(example.question, [ScoredPassage(passage, 1.0)])
-    assert answer.citations or answer.text is None
+    cited = answer.citations[0]
+    assert answer.text and example.context[cited.answer_start : cited.answer_end] == answer.text
 
 
-def test_cli_refuses_to_overwrite_a_checkpoint_without_resume(tmp_path: Path, tiny_squad: Path) -> None:
+def _weights(folder: Path) -> list[float]:
+    """A few numbers from every tensor of a saved model, to compare two runs."""
+    from safetensors.numpy import load_file
+
+    tensors = load_file(str(next(folder.glob("*.safetensors"))))
+    return [float(tensors[name].reshape(-1)[:8].sum()) for name in sorted(tensors)]
+
+
+def test_a_resume_on_other_data_is_refused(tiny_xlmr_qa_dir: Path, tiny_squad: Path, tmp_path: Path) -> None:
+    from models.reader_training import TrainSettings, train_reader
+    from pipeline.errors import VidocError
+
+    examples, _ = load_squad(tiny_squad)
+    settings = TrainSettings(max_steps=4, batch_size=8, max_length=64, save_every=2, device="cpu")
+
+    def kill(_: Path) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_reader(tiny_xlmr_qa_dir, examples, tmp_path / "r", settings, on_saved=kill)
+    with pytest.raises(VidocError, match="other data"):
+        train_reader(tiny_xlmr_qa_dir, examples[:20], tmp_path / "r", settings, resume=True)
+
+
+def test_cli_refuses_to_overwrite_a_checkpoint_or_a_folder(tmp_path: Path, tiny_squad: Path) -> None:
     (tmp_path / "out" / "checkpoint").mkdir(parents=True)
-    result = run_cli(
-        "train", "reader", "--base", str(tmp_path), "--train", str(tiny_squad), "--out", str(tmp_path / "out")
-    )
+    (tmp_path / "out" / "checkpoint" / "trainer_state.json").write_text("{}", encoding="utf-8")
+    args = ("train", "reader", "--base", str(tmp_path), "--train", str(tiny_squad))
+    result = run_cli(*args, "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert "--resume" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine", encoding="utf-8")
+    result = run_cli(*args, "--out", str(tmp_path / "other"))
+    assert result.returncode == 2 and "--force" in result.stderr and "Traceback" not in result.stderr
+    bad_stride = run_cli(*args, "--out", str(tmp_path / "new"), "--stride", "200")
+    assert bad_stride.returncode == 2 and "--stride" in bad_stride.stderr
+    assert "Traceback" not in bad_stride.stderr and not (tmp_path / "new").exists()

@@ -70,17 +70,19 @@ def test_onnx_logits_follow_the_torch_model(tiny_e5_onnx_dir: Path, tiny_e5_trai
         if len(ids) > 3:  # int8 weights: the logits move a little, their order barely
             assert np.corrcoef(starts, output.start_logits[0].numpy())[0, 1] > 0.98
             assert np.corrcoef(ends, output.end_logits[0].numpy())[0, 1] > 0.98
+    alone = backend.logits(inputs[:1])[0]  # a window's logits do not depend on what else is read
+    assert np.array_equal(alone[0], ours[0][0]) and np.array_equal(alone[1], ours[0][1])
 
 
 def test_answers_are_slices_of_the_original_text(tiny_e5_onnx_dir: Path) -> None:
     from models.trained_reader import TrainedReader
 
-    reader = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, lookups=False))
+    reader = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, rules="off"))
     text = unicodedata.normalize("NFD", CONTEXT)
     answer = reader.read(QUESTION, [_scored(text)])
     cited = answer.citations[0]
     assert answer.text and text[cited.answer_start : cited.answer_end] == answer.text
-    abstained = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9, lookups=False))
+    abstained = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9, rules="off"))
     assert abstained.read(QUESTION, [_scored(text)]).text is None
 
 
@@ -88,10 +90,10 @@ def test_table_and_signer_questions_go_to_the_lookups(tiny_e5_onnx_dir: Path) ->
     from models.trained_reader import TrainedReader
 
     table = "| Trường | Chỉ tiêu | Điểm chuẩn |\n| Chu Văn An | 700 | 41,5 |\n| Kim Liên | 675 | 39,75 |"
-    reader = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9))
+    reader = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9, rules="lookups"))
     answer = reader.read("Điểm chuẩn của trường Kim Liên là bao nhiêu?", [_scored(table, "table")])
-    assert answer.text == "39,75" and answer.model.endswith("+lookups")
-    alone = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9, lookups=False))
+    assert answer.text == "39,75" and answer.model.endswith("+rules-lookups")
+    alone = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9, rules="off"))
     assert alone.read("Điểm chuẩn của trường Kim Liên là bao nhiêu?", [_scored(table, "table")]).text is None
     assert reader.reads_roles and not alone.reads_roles
 
@@ -127,22 +129,23 @@ def test_export_refuses_a_reader_with_other_embeddings(tiny_xlmr_qa_dir: Path, t
 def test_a_folder_without_a_manifest_is_one_plain_error(tmp_path: Path) -> None:
     from models.factory import build_reader
 
-    reader = build_reader(load_config(overrides={"reader": {"kind": "trained", "model": str(tmp_path)}}))
+    settings = {"reader": {"kind": "trained", "model": str(tmp_path), "rules": "off"}}
+    reader = build_reader(load_config(overrides=settings))
     with pytest.raises(VidocError, match=r"no reader\.json"):
         reader.read(QUESTION, [_scored(CONTEXT)])
 
 
-def test_the_default_config_reads_with_the_bundled_reader() -> None:
+def test_the_trained_preset_reads_with_the_bundled_reader() -> None:
     from models.factory import build_reader
     from models.onnx_reader import bundled_reader_dir, read_manifest
 
-    config = load_config()
-    assert config.reader.kind == "trained" and config.reader.lookups
+    config = load_config("trained")
+    assert config.reader.kind == "trained" and config.reader.rules == "first"
     reader = build_reader(config)
-    assert reader.model_id == "e5-viquad-reader+lookups"
+    assert reader.model_id == "e5-viquad-reader+rules-first" and reader.threshold == 6.0
     manifest = read_manifest(bundled_reader_dir())
     size = sum(p.stat().st_size for p in bundled_reader_dir().iterdir())
-    assert size < 40e6 and manifest["layers"] >= 1
+    assert size < 40e6 and manifest["layers"] == 6 and (bundled_reader_dir() / "README.md").is_file()
 
 
 def test_cli_export_and_ask_with_the_exported_reader(
@@ -156,10 +159,29 @@ def test_cli_export_and_ask_with_the_exported_reader(
     assert again.returncode == 2 and "--force" in again.stderr and "Traceback" not in again.stderr
 
     config = tmp_path / "reader.yaml"
-    config.write_text(json.dumps({"reader": {"model": str(out), "threshold": -1e9}}), encoding="utf-8")
+    settings = {"reader": {"kind": "trained", "model": str(out), "threshold": -1e9, "rules": "off"}}
+    config.write_text(json.dumps(settings), encoding="utf-8")
     asked = run_cli("ask", str(seed_path), QUESTION, "--config", str(config), "--json")
     assert asked.returncode == 0, asked.stderr
     record = json.loads(asked.stdout.splitlines()[0])
     text = seed_path.read_text(encoding="utf-8")
     cited = record["citations"][0]
     assert record["answer"] and text[cited["answer_start"] : cited["answer_end"]] == record["answer"]
+
+
+def test_rules_first_and_rules_gate_share_the_work_as_configured(tiny_e5_onnx_dir: Path) -> None:
+    from models.extractive_reader import ExtractiveReader
+    from models.trained_reader import TrainedReader
+
+    passages = [_scored(CONTEXT)]
+    ruled = ExtractiveReader().read(QUESTION, passages)
+    assert ruled.text == "20.585 đảng viên"
+    first = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9, rules="first"))
+    answer = first.read(QUESTION, passages)  # the model would abstain at this threshold; the rules answer
+    assert answer.text == ruled.text and answer.model.endswith("+rules-first")
+
+    unknown = "Chủ tịch UBND tỉnh Bình Định là ai?"  # names a province the passage never mentions
+    assert ExtractiveReader().read(unknown, passages).text is None
+    gate = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, rules="gate"))
+    alone = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, rules="off"))
+    assert gate.read(unknown, passages).text is None and alone.read(unknown, passages).text is not None

@@ -21,11 +21,19 @@ def split_arguments(arguments: list[str]) -> tuple[list[str], list[str]]:
     """Leading existing paths are documents; the rest (or everything after ``--``) are questions."""
     paths: list[str] = []
     for position, argument in enumerate(arguments):
-        if argument and Path(argument).exists():
+        if argument and _is_existing_path(argument):
             paths.append(argument)
             continue
         return paths, arguments[position:]
     return paths, []
+
+
+def _is_existing_path(argument: str) -> bool:
+    """A question longer than the OS allows a file name (255 bytes) is still a question, not an error."""
+    try:
+        return Path(argument).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def ask_command(

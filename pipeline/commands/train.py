@@ -25,6 +25,24 @@ def _subset(examples: list, limit: int | None, seed: int) -> list:
     return [examples[i] for i in sorted(chosen)]
 
 
+def _eval_reader_settings(out: Path, device: str, stride: int):
+    """How ``--eval`` reads: as ``reader.kind: phobert`` would at run time (256-token windows)."""
+    from pydantic import ValidationError
+
+    from pipeline.config import ReaderConfig
+
+    try:
+        return ReaderConfig(
+            kind="phobert", model=str(out.resolve()), device=device, stride=stride, max_length=256
+        )
+    except ValidationError as error:
+        problem = error.errors()[0]
+        raise VidocError(
+            f"--{problem['loc'][0]}: {problem['msg']} (got {problem['input']!r}).",
+            "With 256-token windows, --stride must be below 128.",
+        ) from None
+
+
 @train_app.command("reader")
 def reader_command(
     base: str = typer.Option(
@@ -49,7 +67,7 @@ def reader_command(
     ),
     save_every: int = typer.Option(100, "--save-every", min=1, help="Checkpoint every N steps."),
     negative_ratio: float = typer.Option(
-        0.5, "--negatives", min=0.0, help="Negative windows per answerable question."
+        0.5, "--negatives", min=0.0, max=1.0, help="Negative windows per answerable question."
     ),
     train_limit: int | None = typer.Option(
         None, "--train-limit", min=1, help="Train on a random subset of questions."
@@ -65,23 +83,29 @@ def reader_command(
         "auto", "--device", help="auto (CUDA in bf16 when there is a GPU), cpu, cuda."
     ),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT's last checkpoint."),
+    force: bool = typer.Option(False, "--force", help="Write into a non-empty OUT (its reader is replaced)."),
     seed: int = typer.Option(13, "--seed"),
     trust_remote_code: bool = typer.Option(
         False, "--trust-remote-code", help="Run the base model's own code."
     ),
 ) -> None:
     """Fine-tune BASE for extractive QA with a no-answer score; checkpoints resume; EM/F1 on --eval."""
-    from models.extras import require_models_extra
+    from models.extras import require_extra
     from models.locate import locate_model
-    from models.reader_training import CHECKPOINT, TrainSettings, train_reader
+    from models.reader_training import TrainSettings, has_checkpoint, train_reader
     from models.squad_data import load_squad
 
-    require_models_extra("train", "reader")
-    if (out / CHECKPOINT).exists() and not resume:
+    require_extra("vidoc train reader")
+    if not resume and has_checkpoint(out):
         raise VidocError(
             f"{out}: holds a checkpoint of an earlier run.",
             "Pass --resume to continue it, or choose another --out.",
         )
+    if not resume and not force and out.is_dir() and any(out.iterdir()):
+        raise VidocError(
+            f"{out}: exists and is not empty.", "Choose a new --out, or pass --force to write into it."
+        )
+    eval_settings = _eval_reader_settings(out, device, stride)  # a bad --stride fails now, not after training
     folder = locate_model(base, "--base")
     examples, report = load_squad(train)
     typer.echo(
@@ -119,13 +143,8 @@ def reader_command(
     if held_out is not None:
         from eval.squad_eval import score_reader
         from models.phobert_reader import PhoBERTReader
-        from pipeline.config import ReaderConfig
 
-        reader = PhoBERTReader(
-            ReaderConfig(
-                kind="phobert", model=str(out.resolve()), device=device, stride=stride, max_length=256
-            )
-        )
+        reader = PhoBERTReader(eval_settings)
         scores = score_reader(reader, held_out, progress=True)
         typer.echo(f"eval on {eval_file}: {scores.line()}", err=True)
         summary["eval"] = {"file": eval_file.name, "questions": len(held_out), **scores.__dict__}
