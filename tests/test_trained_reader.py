@@ -185,3 +185,16 @@ def test_rules_first_and_rules_gate_share_the_work_as_configured(tiny_e5_onnx_di
     gate = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, rules="gate"))
     alone = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, rules="off"))
     assert gate.read(unknown, passages).text is None and alone.read(unknown, passages).text is not None
+
+
+def test_a_graph_that_does_not_match_its_manifest_is_refused(tiny_e5_onnx_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from models.onnx_reader import load_onnx_backend
+
+    copy = tmp_path / "reader"
+    shutil.copytree(tiny_e5_onnx_dir, copy)
+    with (copy / "reader.onnx").open("ab") as graph:
+        graph.write(b"\0")
+    with pytest.raises(VidocError, match="does not match the sha256"):
+        load_onnx_backend(_onnx_settings(copy))
