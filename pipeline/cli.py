@@ -64,10 +64,21 @@ def _fail(message: str, code: int) -> None:
     raise SystemExit(code)
 
 
+def _mark_end_of_documents(args: list[str]) -> list[str]:
+    """``vidoc ask DOC -- QUESTION``: keep a mark where ``--`` stood, which click would drop."""
+    from pipeline.commands.ask import END_OF_DOCUMENTS
+
+    if "ask" not in args or "--" not in args or args.index("--") < args.index("ask"):
+        return args
+    cut = args.index("--") + 1
+    return [*args[:cut], END_OF_DOCUMENTS, *args[cut:]]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    args = _mark_end_of_documents(args)
     try:
         app(args=args, prog_name="vidoc", standalone_mode=True)
     except VidocError as error:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pipeline.answer_view import ABSTENTION
-from pipeline.commands.ask import split_arguments
+from pipeline.commands.ask import END_OF_DOCUMENTS, split_arguments
 from tests.conftest import run_cli
 
 QUESTION = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?"
@@ -107,6 +107,7 @@ def test_split_arguments(seed_path) -> None:
     assert split_arguments([str(seed_path), "Ai?", "Khi nào?"]) == ([str(seed_path)], ["Ai?", "Khi nào?"])
     assert split_arguments([str(seed_path)]) == ([str(seed_path)], [])
     assert split_arguments(["nope.txt", "Ai?"]) == ([], ["nope.txt", "Ai?"])
+    assert split_arguments([str(seed_path), END_OF_DOCUMENTS, "examples"]) == ([str(seed_path)], ["examples"])
     long_question = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên " * 8 + "?"  # > 255 bytes
     assert split_arguments([str(seed_path), long_question]) == ([str(seed_path)], [long_question])
 
@@ -132,3 +133,10 @@ def test_cold_ask_with_the_trained_reader_never_imports_torch(seed_path) -> None
     answer_line, heavy_line = result.stdout.strip().splitlines()[-2:]
     assert json.loads(answer_line)["model"].startswith("e5-viquad-reader")
     assert heavy_line == "heavy: []"
+
+
+def test_double_dash_ends_the_documents(seed_path) -> None:
+    """'examples' is a folder here: after --, it is a question, not a document."""
+    result = run_cli("ask", str(seed_path), "--json", "--", "examples")
+    assert result.returncode == 0, result.stderr
+    assert [record["question"] for record in _lines(result.stdout)] == ["examples"]

@@ -17,10 +17,17 @@ from pipeline.errors import VidocError
 CONFIG_HELP = "Preset name (configs/NAME.yaml) or a YAML file merged over the default."
 
 
+# click consumes a ``--`` before the command sees its arguments; ``pipeline.cli.main`` leaves this mark
+# where it stood, so that ``vidoc ask report.txt -- in`` asks "in" even when a folder ``in`` exists.
+END_OF_DOCUMENTS = "\x1evidoc-end-of-documents"
+
+
 def split_arguments(arguments: list[str]) -> tuple[list[str], list[str]]:
     """Leading existing paths are documents; the rest (or everything after ``--``) are questions."""
     paths: list[str] = []
     for position, argument in enumerate(arguments):
+        if argument == END_OF_DOCUMENTS:
+            return paths, [a for a in arguments[position + 1 :] if a != END_OF_DOCUMENTS]
         if argument and _is_existing_path(argument):
             paths.append(argument)
             continue
