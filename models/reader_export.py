@@ -77,22 +77,20 @@ def _quiet_root_logger() -> Iterator[None]:
         root.setLevel(level)
 
 
-class _EmbeddingsIn:
+def _embeddings_in(model: Any) -> Any:
     """The QA model with word embeddings as input: ``(inputs_embeds, attention_mask) → start, end``."""
+    import torch
 
-    def __new__(cls, model: Any) -> Any:
-        import torch
+    class EmbeddingsIn(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
 
-        class Wrapped(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.model = model
+        def forward(self, inputs_embeds: Any, attention_mask: Any) -> tuple[Any, Any]:
+            output = self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+            return output.start_logits, output.end_logits
 
-            def forward(self, inputs_embeds: Any, attention_mask: Any) -> tuple[Any, Any]:
-                output = self.model(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
-                return output.start_logits, output.end_logits
-
-        return Wrapped().eval()
+    return EmbeddingsIn().eval()
 
 
 def _training_summary(source: Path) -> dict[str, Any] | None:
@@ -149,7 +147,7 @@ def export_reader(source: Path, destination: Path, variant: str = "original", fo
     work = sibling(destination, "partial")
     work.mkdir()
     try:
-        wrapped = _EmbeddingsIn(model)
+        wrapped = _embeddings_in(model)
         example = (torch.zeros(1, 16, config.hidden_size), torch.ones(1, 16, dtype=torch.long))
         float_path = work / "reader.float.onnx"
         with torch.inference_mode(), warnings.catch_warnings():
