@@ -9,6 +9,9 @@ labelled at ``<s>`` (position 0, the SQuAD 2.0 convention the inference code rea
   syllables with it but contains none of its answers (a hard, on-topic distractor; UIT-ViQuAD 1.0 has
   no unanswerable questions, so these are made here);
 - *same-paragraph* negatives: a window of the question's own paragraph that leaves the answer out;
+- *near-miss* negatives: the question edited so that its own window no longer answers it (another
+  year, a name or a term the paragraph does not contain; :mod:`models.near_miss`), paired with the
+  very window its answerable version is labelled on, so that the model must read the question;
 - SQuAD 2.0 ``is_impossible`` questions, when the data has them, with a window of their paragraph.
 
 Tokens come from :func:`models.phobert_alignment.align_tokens`, the same code the reader uses at run
@@ -24,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from models.near_miss import QuestionParts, Replacements, near_miss
 from models.phobert_alignment import AlignedTokens, align_tokens
 from models.qa_inputs import PairTemplate
 from models.qa_windows import question_budget
@@ -39,14 +43,17 @@ class TrainWindow:
     ids: tuple[int, ...]
     start: int
     end: int
-    kind: str  # "answer", "other-paragraph", "same-paragraph", "impossible"
+    kind: str  # "answer", "near-miss <number|name|term>", "other-paragraph", "same-paragraph", "impossible"
 
 
 @dataclass(frozen=True)
 class FeatureSettings:
     max_length: int = 160
     negative_ratio: float = 0.5  # negatives per answerable question, on average
-    same_paragraph_share: float = 0.3  # of the negatives, how many come from the question's own paragraph
+    near_miss_share: float = 0.5  # of the negatives, how many are edited questions (when an edit applies)
+    same_paragraph_share: float = (
+        0.3  # of the other negatives, how many come from the question's own paragraph
+    )
     seed: int = 13
 
 
@@ -164,6 +171,12 @@ def build_windows(
             by_title[example.title].append(example.context)
     if settings.max_length // 2 - template.specials < 1:
         raise ValueError(f"a window of {settings.max_length} tokens leaves no room for the passage")
+    parts: dict[str, QuestionParts] = {}
+    if settings.near_miss_share > 0:
+        parts = {e.question: QuestionParts.of(e.question) for e in examples if e.answerable}
+    replacements = Replacements.from_questions(
+        [(e.title, e.question, parts[e.question]) for e in examples if e.question in parts]
+    )
     report = FeatureReport(negatives=defaultdict(int))
     windows: list[TrainWindow] = []
 
@@ -201,6 +214,18 @@ def build_windows(
         add(question, passage, start, span, "answer")
         if rng.random() >= settings.negative_ratio:
             continue
+        if rng.random() < settings.near_miss_share:
+            edited = near_miss(
+                example.question, parts[example.question], example.context, example.title, replacements, rng
+            )
+            if edited is not None:
+                edited_ids = list(tokens(edited.question).ids[: question_budget(settings.max_length)])
+                edited_budget = settings.max_length - len(edited_ids) - template.specials
+                # the original's window, moved only as far as keeps the answer in when the edited
+                # question is longer: the passage still says it, the question no longer asks it
+                shown = max(min(start, span[0]), span[1] - edited_budget + 1, 0)
+                add(edited_ids, passage, shown, None, f"near-miss {edited.kind}")
+                continue
         if rng.random() < settings.same_paragraph_share:
             without = _window_without(len(passage), budget, span[0], span[1], rng)
             # the answer's text may come again elsewhere in the paragraph: such a window is no negative

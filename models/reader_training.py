@@ -47,6 +47,7 @@ class TrainSettings:
     save_every: int = 100
     log_every: int = 10
     negative_ratio: float = 0.5
+    near_miss_share: float = 0.5
     freeze_embeddings: bool = True
     layers: int | None = None  # keep only the first N encoder layers: a smaller, faster reader
     seed: int = 13
@@ -243,7 +244,10 @@ def train_reader(
 
     started = time.perf_counter()
     features = FeatureSettings(
-        max_length=settings.max_length, negative_ratio=settings.negative_ratio, seed=settings.seed
+        max_length=settings.max_length,
+        negative_ratio=settings.negative_ratio,
+        near_miss_share=settings.near_miss_share,
+        seed=settings.seed,
     )
     windows, report = build_windows(train_examples, tokenizer, template, by_words, features)
     _log(

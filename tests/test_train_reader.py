@@ -78,8 +78,20 @@ def test_windows_hold_the_answer_tokens_and_negatives_point_at_cls(
         assert answer_ids == example.answers[0][0].replace(" ", "")
         assert len(window.ids) <= 48
     assert all(w.start == w.end == 0 for w in windows if w.kind != "answer")
+
+    def passage(window):  # the ids after the question and its separators
+        return window.ids[window.ids.index(2) + 2 :]
+
     by_question = {tuple(w.ids[1 : w.ids.index(2)]): e for e, w in zip(examples, positives, strict=True)}
-    for window in (w for w in windows if w.kind != "answer"):  # a negative never shows the answer
+    near_misses = [w for w in windows if w.kind.startswith("near-miss")]
+    assert near_misses and all(tuple(w.ids[1 : w.ids.index(2)]) not in by_question for w in near_misses)
+    answers = [e.answers[0][0].replace(" ", "") for e in examples]
+    # an edited question is paired with its original's window: the answer is there, the question no
+    # longer asks for it; every other negative never shows the answer
+    for window in near_misses:
+        shown = tokenizer.decode(list(passage(window))).replace(" ", "")
+        assert any(answer in shown for answer in answers)
+    for window in (w for w in windows if w.kind != "answer" and w not in near_misses):
         example = by_question[tuple(window.ids[1 : window.ids.index(2)])]
         shown = tokenizer.decode(list(window.ids)).replace(" ", "")
         assert example.answers[0][0].replace(" ", "") not in shown.split("</s></s>", 1)[1]

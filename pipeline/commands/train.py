@@ -69,6 +69,13 @@ def reader_command(
     negative_ratio: float = typer.Option(
         0.5, "--negatives", min=0.0, max=1.0, help="Negative windows per answerable question."
     ),
+    near_miss_share: float = typer.Option(
+        0.5,
+        "--near-miss",
+        min=0.0,
+        max=1.0,
+        help="Share of the negatives that are the question edited (another year, name or term).",
+    ),
     train_limit: int | None = typer.Option(
         None, "--train-limit", min=1, help="Train on a random subset of questions."
     ),
@@ -126,6 +133,7 @@ def reader_command(
         max_steps=max_steps,
         save_every=save_every,
         negative_ratio=negative_ratio,
+        near_miss_share=near_miss_share,
         freeze_embeddings=not train_embeddings,
         layers=layers,
         seed=seed,
