@@ -1,13 +1,17 @@
 """Run suites with one or more configs; every finished item is appended to ``DIR/items/`` at once.
 
 Records are JSON lines, one file per (suite, config), flushed and fsynced after each item, so a killed
-run keeps what it did and a second run into the same DIR resumes (done ids are skipped). Each record
+run keeps what it did and a second run into the same DIR resumes. A record is reused only when its
+``item_key`` (a hash of the item as the suite now states it, its document's text included) and its
+``config_key`` (a hash of the resolved config) both still match: a suite edited under the same name,
+or a config file changed between runs, is run again rather than scored from stale answers. Each record
 holds everything scoring needs (prediction, references, evidence span, retrieved offsets, the numbers
 of the source), so ``rescore`` recomputes every metric without loading a model.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -50,6 +54,30 @@ def slug(text: str) -> str:
 
 def items_path(out: Path, suite: str, config: str) -> Path:
     return out / ITEMS_DIR / f"{slug(suite)}--{slug(config)}.jsonl"
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def item_key(item: SummaryItem | QAItem) -> str:
+    """What an item asks, hashed: any edit to it (question, references, evidence, document) changes it."""
+    fields: dict[str, Any] = {"id": item.id, "kind": item.kind, "document": item.document.text}
+    if isinstance(item, SummaryItem):
+        fields["references"] = list(item.references)
+    else:
+        fields.update(
+            question=item.question,
+            answers=list(item.answers),
+            evidence=item.evidence,
+            evidence_span=list(item.evidence_span) if item.evidence_span else None,
+        )
+    return _digest(fields)
+
+
+def config_key(settings: Config) -> str:
+    """The resolved config, hashed: the same label can name a YAML file that changed between runs."""
+    return _digest(settings.model_dump(mode="json"))
 
 
 def score_record(record: dict[str, Any]) -> dict[str, Any]:
@@ -121,6 +149,7 @@ class SuiteRunner:
         self, run: RunConfig, answerer_factory: AnswererFactory | None = None, summariser: Any = None
     ) -> None:
         self.run = run
+        self.config_key = config_key(run.settings)
         self._answerer_factory = answerer_factory or SharedModelsAnswerers()
         self._summariser = summariser
         self._summaries: dict[str, tuple[str, float]] = {}
@@ -182,8 +211,48 @@ class SuiteRunner:
                 "seconds": seconds,
             }
         record["seconds"] = round(record["seconds"], 4)
+        record["item_key"] = item_key(item)
+        record["config_key"] = self.config_key
         record["scores"] = score_record(record)
         return record
+
+
+def _reusable(path: Path, suite: Suite, run: RunConfig, key: str) -> tuple[dict[str, dict[str, Any]], int]:
+    """The saved records of ``path`` that still answer the suite's items under this config, by id, and
+    how many saved records are stale. Stale ones are dropped from the file (atomically) so that a later
+    ``--rescore`` never scores them."""
+    from eval.report import write_atomic
+
+    saved = read_records(path)
+    wanted = {item.id: item_key(item) for item in suite.items}
+    fresh = {
+        r["id"]: r
+        for r in saved
+        if r.get("config") == run.label
+        and r.get("config_key") == key
+        and wanted.get(r.get("id")) == r.get("item_key")
+    }
+    stale = len(saved) - len(fresh)
+    if stale:
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in fresh.values())
+        write_atomic(path, lines)
+    return fresh, stale
+
+
+def prepare_out(out: Path) -> None:
+    """Make ``out/items``; a path that is a file, or a folder that cannot be written, is a usage error."""
+    if out.exists() and not out.is_dir():
+        raise VidocError(f"--out {out}: is a file, not a folder.", "Name a folder for the reports.")
+    try:
+        (out / ITEMS_DIR).mkdir(parents=True, exist_ok=True)
+        probe = out / ITEMS_DIR / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise VidocError(
+            f"--out {out}: cannot write there ({error.strerror or error}).",
+            "Name a folder you can write to, with free space.",
+        ) from None
 
 
 def write_manifest(out: Path, suites: Iterable[str], configs: Iterable[str]) -> None:
@@ -205,7 +274,7 @@ def run_suites(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    (out / ITEMS_DIR).mkdir(parents=True, exist_ok=True)
+    prepare_out(out)
     write_manifest(out, [s.name for s in suites], [r.label for r in runs])
     results: dict[str, list[dict[str, Any]]] = {}
     console = Console(stderr=True)
@@ -216,10 +285,15 @@ def run_suites(
             records: list[dict[str, Any]] = []
             for suite in suites:
                 path = items_path(out, suite.name, run.label)
-                done = {r["id"]: r for r in read_records(path) if r.get("config") == run.label}
+                done, stale = _reusable(path, suite, run, runner.config_key)
                 task = progress.add_task(f"{suite.name} · {run.label}", total=len(suite.items))
                 if done:
                     progress.console.print(f"resuming {path.name}: {len(done)} items already done")
+                if stale:
+                    progress.console.print(
+                        f"{path.name}: {stale} saved items no longer match the suite or the config; "
+                        "running them again"
+                    )
                 with path.open("a", encoding="utf-8") as handle:
                     for item in suite.items:
                         if item.id in done:

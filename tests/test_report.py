@@ -144,6 +144,43 @@ def test_a_killed_run_keeps_what_it_did_and_a_second_run_resumes(tmp_path: Path)
     assert scores["q1"]["recall@1"] == 1.0 and scores["q2"]["recall@5"] == 0.0
 
 
+def test_a_resume_redoes_items_edited_under_the_same_id_and_runs_of_a_changed_config(tmp_path: Path) -> None:
+    answers = {"Dân số?": "20.585", "Ngày họp?": "4/7/2017", "Ai họp?": None, "Dân số quận?": "20.585"}
+    calls: list[str] = []
+    factory = lambda settings, documents: _FakeAnswerer(answers, None, calls)  # noqa: E731
+    runs = [harness.RunConfig("default", load_config(None))]
+    harness.run_suites([_suite()], runs, tmp_path, answerer_factory=factory, show_progress=False)
+    assert calls == ["Dân số?", "Ngày họp?", "Ai họp?"]
+
+    first, *rest = _suite().items
+    edited = Suite(
+        "mini", "mini.jsonl", (QAItem("q1", DOCUMENT, "Dân số quận?", ("20.585",), "20.585", (10, 16)), *rest)
+    )
+    calls.clear()
+    records = harness.run_suites([edited], runs, tmp_path, answerer_factory=factory, show_progress=False)
+    assert calls == ["Dân số quận?"]  # only the edited item runs again
+    assert [r["question"] for r in records["default"]][0] == "Dân số quận?"
+    saved = harness.read_records(harness.items_path(tmp_path, "mini", "default"))
+    assert sorted(r["id"] for r in saved) == ["q1", "q2", "q3"]  # the stale q1 is gone from the file
+    assert "Dân số?" not in {r["question"] for r in saved}
+
+    changed = [harness.RunConfig("default", load_config(None, {"retriever": {"top_k": 7}}))]
+    calls.clear()
+    harness.run_suites([edited], changed, tmp_path, answerer_factory=factory, show_progress=False)
+    assert sorted(calls) == sorted(["Dân số quận?", "Ngày họp?", "Ai họp?"])  # same label, other config
+
+
+def test_an_out_that_is_a_file_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    from pipeline.errors import VidocError
+
+    out = tmp_path / "report.json"
+    out.write_text("kept", encoding="utf-8")
+    runs = [harness.RunConfig("default", load_config(None))]
+    with pytest.raises(VidocError, match="is a file, not a folder"):
+        harness.run_suites([_suite()], runs, out, answerer_factory=lambda s, d: None, show_progress=False)
+    assert out.read_text(encoding="utf-8") == "kept"
+
+
 def test_rescore_recomputes_from_saved_predictions_and_ignores_a_torn_last_line(tmp_path: Path) -> None:
     runs = [harness.RunConfig("default", load_config(None))]
     answers = {"Dân số?": "20.585", "Ngày họp?": "4/7/2017", "Ai họp?": None}
