@@ -33,7 +33,12 @@ class ViT5Summariser:
     def __init__(self, settings: SummariserConfig, generator: Generator | None = None) -> None:
         self.settings = settings
         self.generator = generator or build_generator(
-            settings.model, "summariser", settings.backend, settings.device, settings.compute_type
+            settings.model,
+            "summariser",
+            settings.backend,
+            settings.device,
+            settings.compute_type,
+            trust_remote_code=settings.trust_remote_code,
         )
         self.model_id = str(self.generator.model_dir)
         self.options = GenerationOptions(

@@ -27,6 +27,7 @@ class SummariserConfig(_Section):
     backend: Literal["transformers", "ctranslate2"] = "transformers"
     device: str = "auto"
     compute_type: str | None = None
+    trust_remote_code: bool = False  # a model folder's own Python code runs only when this says so
     num_beams: int = Field(4, ge=1)
     max_new_tokens: int = Field(256, ge=1)
     max_input_tokens: int = Field(1024, ge=16)

@@ -66,3 +66,24 @@ def test_missing_file_and_unknown_preset() -> None:
         load_config("/nonexistent/vidoc.yaml")
     with pytest.raises(VidocError, match="unknown config preset 'nope'"):
         load_config("nope")
+
+
+def test_the_readme_s_summariser_trust_remote_code_is_a_key_and_reaches_the_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import models.vit5_summariser as vit5_summariser
+
+    assert load_config(None).summariser.trust_remote_code is False
+    settings = load_config(_write(tmp_path, "summariser: {kind: vit5, model: x, trust_remote_code: true}"))
+    seen: dict = {}
+
+    class _Generator:
+        model_dir = "x"
+
+    def fake_build_generator(*args, **kwargs):
+        seen.update(kwargs)
+        return _Generator()
+
+    monkeypatch.setattr(vit5_summariser, "build_generator", fake_build_generator)
+    vit5_summariser.ViT5Summariser(settings.summariser)
+    assert seen["trust_remote_code"] is True
