@@ -71,24 +71,76 @@ def _viquad2(path: Path) -> list[QAItem]:
     return _qa_items(rows, "viquad2", path)
 
 
-def _zalo(path: Path) -> list[QAItem]:
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    rows = [
+def _flatten_squad(data: list[dict]) -> list[dict]:
+    """SQuAD's nested layout (articles → paragraphs → qas) as flat rows; SQuAD 2.0's ``is_impossible``
+    questions keep no answer (their ``plausible_answers`` are not answers)."""
+    return [
         {
             "id": qa["id"],
             "title": article.get("title"),
             "context": paragraph["context"],
             "question": qa["question"],
+            "is_impossible": bool(qa.get("is_impossible")),
             "answers": {
-                "text": [answer["text"] for answer in qa["answers"]],
-                "answer_start": [answer["answer_start"] for answer in qa["answers"]],
+                "text": [answer["text"] for answer in qa.get("answers", [])],
+                "answer_start": [answer["answer_start"] for answer in qa.get("answers", [])],
             },
         }
         for article in data
         for paragraph in article["paragraphs"]
         for qa in paragraph["qas"]
     ]
-    return _qa_items(rows, "zalo", path)
+
+
+def _zalo(path: Path) -> list[QAItem]:
+    return _qa_items(_flatten_squad(json.loads(path.read_text(encoding="utf-8"))["data"]), "zalo", path)
+
+
+def _dataset_rows(path: Path, split: str | None) -> list[dict]:
+    """Rows of a Hugging Face dataset saved with ``save_to_disk``: a Dataset, or a DatasetDict
+    and a split."""
+    import datasets
+
+    try:
+        loaded = datasets.load_from_disk(str(path))
+    except (FileNotFoundError, ValueError) as error:
+        raise VidocError(
+            f"{path}: not a dataset saved with save_to_disk ({error}).",
+            "Save it with Dataset.save_to_disk(PATH), or pass a SQuAD .json/.jsonl file.",
+        ) from None
+    if isinstance(loaded, datasets.DatasetDict):
+        chosen = split or next((s for s in ("validation", "test", "train") if s in loaded), None)
+        if chosen not in loaded:
+            raise VidocError(f"{path}: no split {chosen!r}.", f"Choose --split from: {', '.join(loaded)}.")
+        loaded = loaded[chosen]
+    return [dict(row) for row in loaded]
+
+
+def load_squad_suite(path: Path, split: str | None = None) -> Suite:
+    """A user's own QA data as a suite: SQuAD 1.1/2.0 JSON (nested), JSONL rows in the Hugging Face
+    ``squad_v2`` layout, or a dataset folder saved with ``datasets``. Contexts become documents."""
+    if not path.exists():
+        raise VidocError(
+            f"{path}: no such file or folder.", "Name a SQuAD .json/.jsonl file or a dataset folder."
+        )
+    try:
+        if path.is_dir():
+            rows = _dataset_rows(path, split)
+        elif path.suffix == ".jsonl":
+            lines = path.read_text(encoding="utf-8").splitlines()
+            rows = [json.loads(line) for line in lines if line.strip()]
+        else:
+            rows = _flatten_squad(json.loads(path.read_text(encoding="utf-8"))["data"])
+        items = _qa_items(rows, path.stem, path)
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise VidocError(
+            f"{path}: not SQuAD-layout data ({type(error).__name__}: {error}).",
+            'Expected {"data": [{"paragraphs": [{"context", "qas"}]}]} or rows with id, context, '
+            "question, answers {text, answer_start}.",
+        ) from None
+    if not items:
+        raise VidocError(f"{path}: no questions in it.", "Check the file, or --split.")
+    return Suite(name=path.stem, source=str(path), items=tuple(items))
 
 
 def _vietnews(path: Path) -> list[SummaryItem]:

@@ -16,12 +16,13 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from eval import metrics
+from eval.provenance import config_sha256, provenance
 from eval.suites import QAItem, Suite, SummaryItem
 from pipeline.config import Config
 from pipeline.documents import Document
@@ -73,11 +74,6 @@ def item_key(item: SummaryItem | QAItem) -> str:
             evidence_span=list(item.evidence_span) if item.evidence_span else None,
         )
     return _digest(fields)
-
-
-def config_key(settings: Config) -> str:
-    """The resolved config, hashed: the same label can name a YAML file that changed between runs."""
-    return _digest(settings.model_dump(mode="json"))
 
 
 def score_record(record: dict[str, Any]) -> dict[str, Any]:
@@ -149,7 +145,8 @@ class SuiteRunner:
         self, run: RunConfig, answerer_factory: AnswererFactory | None = None, summariser: Any = None
     ) -> None:
         self.run = run
-        self.config_key = config_key(run.settings)
+        # the resolved config, hashed: the same label can name a YAML file that changed between runs
+        self.config_key = config_sha256(run.settings)
         self._answerer_factory = answerer_factory or SharedModelsAnswerers()
         self._summariser = summariser
         self._summaries: dict[str, tuple[str, float]] = {}
@@ -195,6 +192,7 @@ class SuiteRunner:
                 **base,
                 "question": item.question,
                 "prediction": result.answer.text,
+                "answer_score": result.answer.score,
                 "references": list(item.answers),
                 "evidence": item.evidence,
                 "evidence_span": list(item.evidence_span) if item.evidence_span else None,
@@ -204,6 +202,7 @@ class SuiteRunner:
                         "start": r.passage.start,
                         "end": r.passage.end,
                         "score": r.score,
+                        "text": r.passage.text,  # for the report's drill-down, which has no document
                     }
                     for r in result.retrieved
                 ],
@@ -255,11 +254,29 @@ def prepare_out(out: Path) -> None:
         ) from None
 
 
-def write_manifest(out: Path, suites: Iterable[str], configs: Iterable[str]) -> None:
+def write_manifest(out: Path, suites: Sequence[Suite], runs: Sequence[RunConfig]) -> None:
+    """The run's suites, configs and each config's provenance, so that ``--rescore`` reports them too."""
     from eval.report import write_atomic
 
-    manifest = {"suites": list(suites), "configs": list(configs)}
+    named = [(suite.name, suite.source) for suite in suites]
+    manifest = {
+        "suites": [suite.name for suite in suites],
+        "configs": [run.label for run in runs],
+        "provenance": {run.label: provenance(run.settings, named) for run in runs},
+    }
     write_atomic(out / ITEMS_DIR / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+
+
+def read_manifest(out: Path) -> dict[str, Any]:
+    path = out / ITEMS_DIR / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        raise VidocError(
+            f"{path}: not a readable manifest.", "Delete it; --rescore then reads the items alone."
+        ) from None
 
 
 def run_suites(
@@ -275,7 +292,7 @@ def run_suites(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     prepare_out(out)
-    write_manifest(out, [s.name for s in suites], [r.label for r in runs])
+    write_manifest(out, suites, runs)
     results: dict[str, list[dict[str, Any]]] = {}
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -315,8 +332,7 @@ def rescore(out: Path) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
         raise VidocError(
             f"{out}: no saved predictions to rescore.", f"Expected {folder}/*.jsonl from `vidoc eval`."
         )
-    manifest_path = folder / MANIFEST
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    manifest = read_manifest(out)
     records = [record for path in files for record in read_records(path)]
     suites = list(dict.fromkeys(manifest.get("suites", []) + [r["suite"] for r in records]))
     configs = list(dict.fromkeys(manifest.get("configs", []) + [r["config"] for r in records]))

@@ -184,9 +184,49 @@ def score_qa(
 
 
 # --------------------------------------------------------------------------------------- aggregates
-def _mean(values: Iterable[float | None]) -> float | None:
-    present = [float(v) for v in values if v is not None]
-    return statistics.fmean(present) if present else None
+MEAN_METRICS = (
+    "rouge1",
+    "rouge2",
+    "rougeL",
+    "rouge1_paper",
+    "rouge2_paper",
+    "rougeL_paper",
+    "em",
+    "f1",
+    "HasAns_em",
+    "HasAns_f1",
+    "HasAns_answered",
+    "NoAns_acc",
+    *(f"recall@{k}" for k in RECALL_KS),
+    "mrr",
+)
+
+
+def metric_values(items: Sequence[Mapping[str, Any]]) -> dict[str, list[float]]:
+    """Per mean metric, the per-item values it averages (items it does not apply to left out): one
+    definition for the suite means and for their bootstrap intervals."""
+    summaries = [item["scores"] for item in items if item["kind"] == "summary"]
+    questions = [item["scores"] for item in items if item["kind"] == "qa"]
+    answerable = [s for s in questions if s["has_answer"]]
+    unanswerable = [s for s in questions if not s["has_answer"]]
+
+    def present(values: Iterable[Any]) -> list[float]:
+        return [float(v) for v in values if v is not None]
+
+    values = {
+        name: present(s.get(name) for s in summaries)
+        for name in ("rouge1", "rouge2", "rougeL", "rouge1_paper", "rouge2_paper", "rougeL_paper")
+    }
+    values["em"] = present(s["em"] for s in questions)
+    values["f1"] = present(s["f1"] for s in questions)
+    values["HasAns_em"] = present(s["em"] for s in answerable)
+    values["HasAns_f1"] = present(s["f1"] for s in answerable)
+    values["HasAns_answered"] = present(not s["abstained"] for s in answerable)
+    values["NoAns_acc"] = present(s["em"] for s in unanswerable)
+    for k in RECALL_KS:
+        values[f"recall@{k}"] = present(s.get(f"recall@{k}") for s in questions)
+    values["mrr"] = present(s.get("rr") for s in questions)
+    return {name: found for name, found in values.items() if found}
 
 
 def aggregate(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -201,19 +241,8 @@ def aggregate(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "summary_items": len(summaries),
         "qa_items": len(questions),
     }
-    for name in ("rouge1", "rouge2", "rougeL", "rouge1_paper", "rouge2_paper", "rougeL_paper"):
-        metrics[name] = _mean(s.get(name) for s in summaries)
-    answerable = [s for s in questions if s["has_answer"]]
-    unanswerable = [s for s in questions if not s["has_answer"]]
-    metrics["em"] = _mean(s["em"] for s in questions)
-    metrics["f1"] = _mean(s["f1"] for s in questions)
-    metrics["HasAns_em"] = _mean(s["em"] for s in answerable)
-    metrics["HasAns_f1"] = _mean(s["f1"] for s in answerable)
-    metrics["HasAns_answered"] = _mean(float(not s["abstained"]) for s in answerable)
-    metrics["NoAns_acc"] = _mean(s["em"] for s in unanswerable)
-    for k in RECALL_KS:
-        metrics[f"recall@{k}"] = _mean(s.get(f"recall@{k}") for s in questions)
-    metrics["mrr"] = _mean(s.get("rr") for s in questions)
+    values = metric_values(items)
+    metrics.update({name: statistics.fmean(values[name]) for name in MEAN_METRICS if name in values})
     scored = summaries + questions
     total_numbers = sum(s["numbers"] for s in scored)
     if total_numbers:
@@ -223,4 +252,4 @@ def aggregate(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         metrics["seconds_mean"] = statistics.fmean(seconds)
         metrics["seconds_p50"] = statistics.median(seconds)
         metrics["seconds_max"] = max(seconds)
-    return {name: value for name, value in metrics.items() if value is not None}
+    return metrics

@@ -14,6 +14,7 @@ a reader never sees half a report and a failed run leaves the previous one intac
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import os
 import tempfile
@@ -21,7 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval import metrics
+from eval import intervals, metrics
+from eval.question_types import QUESTION_TYPES, question_type
 
 # Metrics shown in charts and tables, in this order; others (counts) are listed after them in tables.
 SCORE_METRICS = (
@@ -77,24 +79,76 @@ def _item(record: dict[str, Any]) -> dict[str, Any]:
         "scores": record["scores"],
         "seconds": record.get("seconds"),
     }
+    if record["kind"] == "qa":
+        item["question_type"] = question_type(record.get("question", ""), record["references"])
+        item["answer_score"] = record.get("answer_score")
     item.update({key: record[key] for key in ITEM_KEYS if key in record})
     return item
 
 
-def build_run(config: str, suites: Sequence[str], records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """One config's report object (the DESIGN.md contract plus a per-suite breakdown)."""
+def by_question_type(
+    records: Sequence[dict[str, Any]], resamples: int = intervals.DEFAULT_RESAMPLES
+) -> dict[str, dict[str, Any]]:
+    """Per question type: how many items, EM and F1, and F1's interval, so a user sees where it is weak."""
+    typed: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        if record["kind"] == "qa":
+            kind = question_type(record.get("question", ""), record["references"])
+            typed.setdefault(kind, []).append(record)
+    table = {}
+    for kind in (k for k in QUESTION_TYPES if k in typed):
+        scored = metrics.aggregate(typed[kind])
+        ci = intervals.confidence_intervals(typed[kind], resamples)
+        table[kind] = {
+            "items": len(typed[kind]),
+            "em": scored["em"],
+            "f1": scored["f1"],
+            "f1_ci": ci.get("f1"),
+        }
+    return table
+
+
+def build_run(
+    config: str,
+    suites: Sequence[str],
+    records: Sequence[dict[str, Any]],
+    *,
+    resamples: int = intervals.DEFAULT_RESAMPLES,
+    provenance: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One config's report object: the DESIGN.md contract plus a per-suite breakdown, bootstrap
+    intervals (``metrics_ci``, ``suites_ci``), the breakdown by question type and the provenance."""
     present = [s for s in suites if any(r["suite"] == s for r in records)]
-    return {
+    in_suite = {s: [r for r in records if r["suite"] == s] for s in present}
+    run: dict[str, Any] = {
         "suite": ",".join(present),
         "config": config,
         "metrics": metrics.aggregate(records),
-        "suites": {s: metrics.aggregate([r for r in records if r["suite"] == s]) for s in present},
-        "items": [_item(r) for r in records],
+        "metrics_ci": intervals.confidence_intervals(records, resamples),
+        "suites": {s: metrics.aggregate(in_suite[s]) for s in present},
+        "suites_ci": {s: intervals.confidence_intervals(in_suite[s], resamples) for s in present},
+        "question_types": by_question_type(records, resamples),
+        "bootstrap": {"resamples": resamples, "seed": intervals.SEED, "level": intervals.LEVEL},
     }
+    if provenance is not None:
+        run["provenance"] = provenance
+    run["items"] = [_item(r) for r in records]
+    return run
 
 
-def build_report(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    return dict(runs[0]) if len(runs) == 1 else {"runs": list(runs)}
+def compare_runs(
+    runs: Sequence[dict[str, Any]], resamples: int = intervals.DEFAULT_RESAMPLES
+) -> list[dict[str, Any]]:
+    """Paired bootstrap comparisons of every config against the first, over the items both ran."""
+    return intervals.comparisons([(run["config"], run["items"]) for run in runs], resamples)
+
+
+def build_report(
+    runs: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    if len(runs) == 1:
+        return dict(runs[0])
+    return {"runs": list(runs), "comparisons": list(comparisons)}
 
 
 def runs_of(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -121,16 +175,52 @@ def _metric_names(tables: Sequence[dict[str, Any]]) -> list[str]:
     return ordered + sorted(present - set(ordered))
 
 
-def markdown_table(tables: Sequence[dict[str, Any]], configs: Sequence[str]) -> str:
-    """Metrics as rows, configs side by side; scores ×100, times in seconds."""
+def with_interval(name: str, value: Any, ci: Sequence[float] | None) -> str:
+    """``92.70 [85.14, 98.02]``: the value and its 95 % interval, on the value's own scale."""
+    shown = format_value(name, value)
+    if ci is None or value is None:
+        return shown
+    return f"{shown} [{format_value(name, ci[0])}, {format_value(name, ci[1])}]"
+
+
+def markdown_table(
+    tables: Sequence[dict[str, Any]],
+    configs: Sequence[str],
+    cis: Sequence[dict[str, Sequence[float]]] | None = None,
+) -> str:
+    """Metrics as rows, configs side by side; scores ×100 with their 95 % interval, times in seconds."""
+    cis = cis or [{} for _ in tables]
     lines = ["| metric | " + " | ".join(configs) + " |", "|---|" + "---:|" * len(configs)]
     for name in _metric_names(tables):
-        cells = [format_value(name, table.get(name)) for table in tables]
+        cells = [with_interval(name, t.get(name), ci.get(name)) for t, ci in zip(tables, cis, strict=True)]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def render_markdown(runs: Sequence[dict[str, Any]]) -> str:
+def _types_markdown(runs: Sequence[dict[str, Any]]) -> list[str]:
+    kinds = [k for k in QUESTION_TYPES if any(k in run.get("question_types", {}) for run in runs)]
+    if not kinds:
+        return []
+    configs = [run["config"] for run in runs]
+    lines = ["", "## F1 by question type", "", "| type | items | " + " | ".join(configs) + " |"]
+    lines.append("|---|---:|" + "---:|" * len(configs))
+    for kind in kinds:
+        rows = [run.get("question_types", {}).get(kind) for run in runs]
+        count = next(r["items"] for r in rows if r)
+        cells = [with_interval("f1", r["f1"], r.get("f1_ci")) if r else "–" for r in rows]
+        lines.append(f"| {kind} | {count} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def comparison_lines(comparisons: Sequence[dict[str, Any]]) -> list[str]:
+    """One sentence per metric whose paired interval excludes 0; a line saying so when none does."""
+    sentences = [s for s in (intervals.sentence(row) for row in comparisons) if s]
+    if comparisons and not sentences:
+        return ["No difference between the configs has a 95% interval that excludes 0."]
+    return sentences
+
+
+def render_markdown(runs: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]] = ()) -> str:
     configs = [run["config"] for run in runs]
     suites = list(dict.fromkeys(s for run in runs for s in run["suites"]))
     parts = [
@@ -140,16 +230,29 @@ def render_markdown(runs: Sequence[dict[str, Any]]) -> str:
         "Scores ×100 (ROUGE F-measure at the syllable level; `*_paper` = rouge_score's default tokenizer, "
         "which drops Vietnamese letters: for comparison with published figures only).",
         "",
+        "Brackets: 95% bootstrap interval over the items (percentile, seeded).",
+        "",
+    ]
+    if comparisons:
+        parts += ["## Differences", "", *(f"- {line}" for line in comparison_lines(comparisons)), ""]
+    parts += [
         "## All suites",
         "",
-        markdown_table([run["metrics"] for run in runs], configs),
+        markdown_table(
+            [run["metrics"] for run in runs], configs, [run.get("metrics_ci", {}) for run in runs]
+        ),
     ]
+    parts += _types_markdown(runs)
     for suite in suites:
         parts += [
             "",
             f"## {suite}",
             "",
-            markdown_table([run["suites"].get(suite, {}) for run in runs], configs),
+            markdown_table(
+                [run["suites"].get(suite, {}) for run in runs],
+                configs,
+                [run.get("suites_ci", {}).get(suite, {}) for run in runs],
+            ),
         ]
     misses = [(run["config"], item) for run in runs for item in run["items"] if is_miss(item)]
     if misses:
@@ -192,7 +295,9 @@ margin-right:4px;vertical-align:middle}.miss{background:#fde2e2}.ok{background:#
 .abstain{color:#666;font-style:italic}.refs li{margin:0 0 2px 0}.refs{margin:0;padding-left:16px}
 .items{table-layout:fixed;width:100%}.items td{overflow-wrap:anywhere}
 .items col.id{width:110px}.items col.q{width:18%}.items col.r{width:24%}
-.scores{font-size:12px;color:#333}
+.scores{font-size:12px;color:#333}mark.gold{background:#fff1a8}mark.answer{background:#bfe3ff}
+mark.gold.answer{background:#b9e8b0}details{font-size:12px;margin-top:4px}ol.passages{padding-left:18px}
+.rank{color:#666}tr.changed td:first-child{border-left:4px solid #d9822b}
 """
 
 
@@ -251,13 +356,93 @@ def _chart(name: str, groups: Sequence[str], runs: Sequence[dict[str, Any]]) -> 
     return "".join(parts)
 
 
-def _metrics_html(tables: Sequence[dict[str, Any]], configs: Sequence[str]) -> str:
+def _metrics_html(
+    tables: Sequence[dict[str, Any]],
+    configs: Sequence[str],
+    cis: Sequence[dict[str, Sequence[float]]] | None = None,
+) -> str:
+    cis = cis or [{} for _ in tables]
     head = "".join(f"<th>{_e(c)}</th>" for c in configs)
     rows = []
     for name in _metric_names(tables):
-        cells = "".join(f'<td class="num">{_e(format_value(name, t.get(name)))}</td>' for t in tables)
+        cells = "".join(
+            f'<td class="num">{_e(with_interval(name, t.get(name), ci.get(name)))}</td>'
+            for t, ci in zip(tables, cis, strict=True)
+        )
         rows.append(f"<tr><th>{_e(name)}</th>{cells}</tr>")
     return f"<table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _types_html(runs: Sequence[dict[str, Any]]) -> str:
+    """F1 by question type: a chart (one group per type) and its table with counts and intervals."""
+    kinds = [k for k in QUESTION_TYPES if any(k in run.get("question_types", {}) for run in runs)]
+    if not kinds:
+        return ""
+    as_runs = [
+        {
+            "config": run["config"],
+            "metrics": {},
+            "suites": {k: {"f1": v["f1"]} for k, v in run.get("question_types", {}).items()},
+        }
+        for run in runs
+    ]
+    chart = _chart("f1", kinds, as_runs).replace('aria-label="f1"', 'aria-label="F1 by question type"')
+    head = "".join(f"<th>{_e(run['config'])}</th>" for run in runs)
+    rows = []
+    for kind in kinds:
+        found = [run.get("question_types", {}).get(kind) for run in runs]
+        count = next(r["items"] for r in found if r)
+        cells = "".join(
+            f'<td class="num">{_e(with_interval("f1", r["f1"], r.get("f1_ci")) if r else "–")}</td>'
+            for r in found
+        )
+        rows.append(f'<tr><th>{_e(kind)}</th><td class="num">{count}</td>{cells}</tr>')
+    table = f"<table><tr><th>type</th><th>items</th>{head}</tr>{''.join(rows)}</table>"
+    return f'<h2>F1 by question type</h2><div class="charts">{chart}</div>{table}'
+
+
+def _marked(text: str, offset: int, evidence: Sequence[int] | None, answer: str | None) -> str:
+    """A passage, escaped, with the gold evidence (by offsets) and the predicted answer (by text) marked."""
+    spans: list[tuple[int, int, str]] = []
+    if evidence:
+        start, end = max(0, evidence[0] - offset), min(len(text), evidence[1] - offset)
+        if start < end:
+            spans.append((start, end, "gold"))
+    if answer:
+        found = text.find(answer)
+        if found >= 0:
+            spans.append((found, found + len(answer), "answer"))
+    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    pieces = []
+    for left, right in itertools.pairwise(cuts):
+        classes = [css for s, e, css in spans if s <= left and right <= e]
+        piece = _e(text[left:right])
+        pieces.append(f'<mark class="{" ".join(classes)}">{piece}</mark>' if classes else piece)
+    return "".join(pieces)
+
+
+def _drill_down(item: dict[str, Any]) -> str:
+    """The passages the reader was given, in rank order, with the evidence and the answer marked."""
+    retrieved = [r for r in item.get("retrieved", []) if "text" in r]
+    if not retrieved:
+        return ""
+    rows = []
+    for rank, passage in enumerate(retrieved, start=1):
+        body = _marked(passage["text"], passage["start"], item.get("evidence_span"), item.get("prediction"))
+        rows.append(
+            f'<li><span class="rank">#{rank} · {_e(passage["passage"])} · {passage["score"]:.3f}</span> '
+            f"{body}</li>"
+        )
+    return f'<details><summary>passages</summary><ol class="passages">{"".join(rows)}</ol></details>'
+
+
+def _changed(runs: Sequence[dict[str, Any]], suite: str) -> set[str]:
+    """Ids whose prediction differs between the configs: shown first when configs are compared."""
+    if len(runs) < 2:
+        return set()
+    by_config = [{i["id"]: i.get("prediction") for i in run["items"] if i["suite"] == suite} for run in runs]
+    ids = set().union(*by_config)
+    return {i for i in ids if len({repr(table.get(i)) for table in by_config}) > 1}
 
 
 _ITEM_SCORES = ("em", "f1", "recall@5", "rr", "rouge1", "rouge2", "rougeL", "numbers_unsupported")
@@ -266,6 +451,7 @@ _ITEM_SCORES = ("em", "f1", "recall@5", "rr", "rouge1", "rouge2", "rougeL", "num
 def _prediction_cell(item: dict[str, Any] | None) -> str:
     if item is None:
         return "<td>–</td>"
+    drill = _drill_down(item)
     css = "miss" if is_miss(item) else "ok"
     prediction = item["prediction"]
     text = '<span class="abstain">(abstained)</span>' if prediction is None else _e(prediction)
@@ -273,12 +459,15 @@ def _prediction_cell(item: dict[str, Any] | None) -> str:
     shown = [s for s in shown if not s.endswith("–")]
     if item.get("seconds") is not None:
         shown.append(format_value("seconds", item["seconds"]))
-    return f'<td class="{css}">{text}<div class="scores">{_e(" · ".join(shown))}</div></td>'
+    scores = f'<div class="scores">{_e(" · ".join(shown))}</div>'
+    return f'<td class="{css}">{text}{scores}{drill}</td>'
 
 
 def _items_html(runs: Sequence[dict[str, Any]], suite: str) -> str:
     by_config = [{i["id"]: i for i in run["items"] if i["suite"] == suite} for run in runs]
     ids = list(dict.fromkeys(i for table in by_config for i in table))
+    changed = _changed(runs, suite)
+    ids = [i for i in ids if i in changed] + [i for i in ids if i not in changed]
     head = "".join(f"<th>{_e(run['config'])}</th>" for run in runs)
     rows = []
     for item_id in ids:
@@ -289,7 +478,8 @@ def _items_html(runs: Sequence[dict[str, Any]], suite: str) -> str:
         )
         asked = f"<b>{_e(first['question'])}</b>" if first.get("question") else "summary"
         cells = "".join(_prediction_cell(table.get(item_id)) for table in by_config)
-        rows.append(f"<tr><td>{_e(item_id)}</td><td>{asked}</td><td>{references}</td>{cells}</tr>")
+        mark = ' class="changed"' if item_id in changed else ""
+        rows.append(f"<tr{mark}><td>{_e(item_id)}</td><td>{asked}</td><td>{references}</td>{cells}</tr>")
     return (
         '<table class="items"><colgroup><col class="id"><col class="q"><col class="r">'
         + "<col>" * len(runs)
@@ -299,7 +489,7 @@ def _items_html(runs: Sequence[dict[str, Any]], suite: str) -> str:
     )
 
 
-def render_html(runs: Sequence[dict[str, Any]]) -> str:
+def render_html(runs: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]] = ()) -> str:
     configs = [run["config"] for run in runs]
     suites = list(dict.fromkeys(s for run in runs for s in run["suites"]))
     groups = [*suites, "all"] if len(suites) > 1 else suites
@@ -316,13 +506,29 @@ def render_html(runs: Sequence[dict[str, Any]]) -> str:
         "Red cells: a question not answered exactly, or a number the source does not contain.</p>",
         f'<p class="legend">{legend}</p>',
         f'<div class="charts">{charts}</div>',
+        "<p>Brackets: 95% bootstrap interval over the items (percentile, seeded). Under each answer, "
+        '<i>passages</i> opens what the reader was given: <mark class="gold">gold evidence</mark>, '
+        '<mark class="answer">the answer</mark>.</p>',
     ]
+    if comparisons:
+        lines = "".join(f"<li>{_e(line)}</li>" for line in comparison_lines(comparisons))
+        body += [f"<h2>Differences</h2><ul>{lines}</ul>"]
     if len(suites) > 1:
-        body += ["<h2>All suites</h2>", _metrics_html([run["metrics"] for run in runs], configs)]
+        body += [
+            "<h2>All suites</h2>",
+            _metrics_html(
+                [run["metrics"] for run in runs], configs, [run.get("metrics_ci", {}) for run in runs]
+            ),
+        ]
+    body.append(_types_html(runs))
     for suite in suites:
         body += [
             f"<h2>{_e(suite)}</h2>",
-            _metrics_html([run["suites"].get(suite, {}) for run in runs], configs),
+            _metrics_html(
+                [run["suites"].get(suite, {}) for run in runs],
+                configs,
+                [run.get("suites_ci", {}).get(suite, {}) for run in runs],
+            ),
             f"<h3>Items of {_e(suite)}</h3>",
             _items_html(runs, suite),
         ]
@@ -333,10 +539,13 @@ def render_html(runs: Sequence[dict[str, Any]]) -> str:
     )
 
 
-def write_reports(out: Path, runs: Sequence[dict[str, Any]]) -> dict[str, Path]:
+def write_reports(
+    out: Path, runs: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]] = ()
+) -> dict[str, Path]:
     """Write report.json, report.md and report.html into ``out`` (each atomically)."""
     paths = {"json": out / "report.json", "md": out / "report.md", "html": out / "report.html"}
-    write_atomic(paths["json"], json.dumps(build_report(runs), ensure_ascii=False, indent=2) + "\n")
-    write_atomic(paths["md"], render_markdown(runs))
-    write_atomic(paths["html"], render_html(runs))
+    report = build_report(runs, comparisons)
+    write_atomic(paths["json"], json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    write_atomic(paths["md"], render_markdown(runs, comparisons))
+    write_atomic(paths["html"], render_html(runs, comparisons))
     return paths

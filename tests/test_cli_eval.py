@@ -218,3 +218,69 @@ def test_the_offline_eval_never_imports_torch(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "heavy: []" in result.stdout
+
+
+def test_the_report_carries_intervals_question_types_and_provenance(seed_run) -> None:
+    out, _ = seed_run
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    low, high = report["metrics_ci"]["f1"]
+    assert low <= report["metrics"]["f1"] <= high and high - low > 0.02  # 30-odd questions: not a point
+    assert report["suites_ci"]["seed"]["f1"] == report["metrics_ci"]["f1"]
+    assert sum(t["items"] for t in report["question_types"].values()) == report["metrics"]["qa_items"]
+    assert report["question_types"]["unanswerable"]["items"] >= 1
+    provenance = report["provenance"]
+    assert provenance["config"]["reader"]["kind"] == "extractive"  # the resolved config, not a label
+    assert len(provenance["config_sha256"]) == 64 and provenance["suites"]["seed"]["sha256"]
+    assert provenance["vidoc"] and provenance["machine"]["cores"] >= 1
+    assert all("answer_score" in i for i in report["items"] if i["kind"] == "qa")
+    assert "[" in (out / "report.md").read_text(encoding="utf-8").split("## All suites", 1)[1]
+
+
+def test_eval_scores_a_squad_file_and_sweeps_the_threshold_without_models(tmp_path: Path) -> None:
+    context = (ROOT / "examples" / "000_f1aaaf303130fff8.txt").read_text(encoding="utf-8")
+    start = context.index("20.585")
+    squad = {
+        "data": [
+            {
+                "title": "seed",
+                "paragraphs": [
+                    {
+                        "context": context,
+                        "qas": [
+                            {
+                                "id": "a",
+                                "question": "Đảng bộ quận có bao nhiêu đảng viên?",
+                                "answers": [{"text": "20.585", "answer_start": start}],
+                            },
+                            {
+                                "id": "b",
+                                "question": "Bí thư Quận ủy là ai?",
+                                "answers": [],
+                                "is_impossible": True,
+                            },
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+    data = tmp_path / "mine.json"
+    data.write_text(json.dumps(squad, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli(
+        "eval", str(data), "--format", "squad", "--out", str(out), "--bootstrap", "200", "--no-progress"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["suite"] == "mine" and report["metrics"]["qa_items"] == 2
+    assert report["bootstrap"]["resamples"] == 200
+
+    swept = _run_without_models("eval", "--rescore", str(out), "--threshold-sweep", fake=tmp_path / "fake")
+    assert swept.returncode == 0, swept.stderr
+    answered = [i for i in report["items"] if i["prediction"] is not None]
+    if answered:
+        assert "threshold sweep, default" in swept.stdout and "best threshold for default" in swept.stdout
+    else:
+        assert "default: no scored answers to sweep." in swept.stdout
+    lonely = run_cli("eval", "--threshold-sweep", "--out", str(out))
+    assert lonely.returncode == 2 and "--rescore" in lonely.stderr

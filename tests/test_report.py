@@ -217,10 +217,14 @@ def test_two_configs_run_side_by_side_into_one_report(tmp_path: Path) -> None:
 
     records = harness.run_suites([_suite()], runs, tmp_path, answerer_factory=factory, show_progress=False)
     built = [report.build_run(label, ["mini"], rs) for label, rs in records.items()]
-    paths = report.write_reports(tmp_path, built)
+    paths = report.write_reports(tmp_path, built, report.compare_runs(built))
     saved = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert [(r["config"], r["metrics"]["em"]) for r in saved["runs"]] == [("default", 1.0), ("strict", 1 / 3)]
-    assert "| em | 100.00 | 33.33 |" in paths["md"].read_text(encoding="utf-8")
+    markdown = paths["md"].read_text(encoding="utf-8")
+    assert re.search(r"\| em \| 100\.00 \[100\.00, 100\.00\] \| 33\.33 \[0\.00, 100\.00\] \|", markdown)
+    em = next(row for row in saved["comparisons"] if row["metric"] == "em")
+    assert (em["a"], em["b"], em["n"], em["delta"]) == ("default", "strict", 3, -0.6667)
+    assert em["ci"][0] <= em["delta"] <= em["ci"][1] and 0 <= em["p"] <= 1
     assert sorted(p.name for p in (tmp_path / "items").glob("*.jsonl")) == [
         "mini--default.jsonl",
         "mini--strict.jsonl",

@@ -75,12 +75,28 @@ def eval_command(
         None, "--limit", min=1, help="Run only the first N items of each suite."
     ),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar on stderr."),
+    bootstrap: int = typer.Option(
+        1000, "--bootstrap", min=0, help="Bootstrap resamples for the 95% intervals (0: none)."
+    ),
+    data_format: str = typer.Option(
+        "suite",
+        "--format",
+        help="SUITE paths are: suite (vidoc .jsonl) or squad (SQuAD .json/.jsonl, a datasets folder).",
+    ),
+    split: str | None = typer.Option(None, "--split", help="Split of a saved DatasetDict (--format squad)."),
+    threshold_sweep: bool = typer.Option(
+        False, "--threshold-sweep", help="With --rescore: F1 and NoAns against the reader's threshold."
+    ),
 ) -> None:
     """Score the pipeline against reference suites; reports in JSON, Markdown and HTML."""
     from eval import harness, report
     from eval.benchmarks import BenchmarkUnavailable
     from eval.suites import Suite, bundled_suite_paths, find_suite, load_suite
 
+    if data_format not in ("suite", "squad"):
+        raise VidocError(f"--format {data_format}: unknown.", "Choose suite or squad.")
+    if threshold_sweep and rescore_dir is None:
+        raise VidocError("--threshold-sweep reads a saved run.", "Add --rescore DIR.")
     gates = parse_gates(fail_under)
     if rescore_dir is not None:
         if suites or config:
@@ -93,7 +109,11 @@ def eval_command(
     else:
         if out is None:
             raise VidocError("vidoc eval needs --out DIR.", "Example: vidoc eval --out eval-report")
-        if suites:
+        if suites and data_format == "squad":
+            from eval.benchmarks import load_squad_suite
+
+            loaded = [load_squad_suite(Path(name), split) for name in suites]
+        elif suites:
             loaded = []
             for name in suites:
                 try:
@@ -117,9 +137,28 @@ def eval_command(
         runs_config = _load_configs(config or [])
         records = harness.run_suites(loaded, runs_config, out, show_progress=not no_progress)
         suite_names = [s.name for s in loaded]
-    runs = [report.build_run(label, suite_names, rs) for label, rs in records.items()]
-    paths = report.write_reports(out, runs)
-    typer.echo(report.markdown_table([run["metrics"] for run in runs], [run["config"] for run in runs]))
+    provenance = harness.read_manifest(out if rescore_dir is None else rescore_dir).get("provenance", {})
+    runs = [
+        report.build_run(label, suite_names, rs, resamples=bootstrap, provenance=provenance.get(label))
+        for label, rs in records.items()
+    ]
+    comparisons = report.compare_runs(runs, bootstrap)
+    paths = report.write_reports(out, runs, comparisons)
+    typer.echo(
+        report.markdown_table(
+            [run["metrics"] for run in runs],
+            [run["config"] for run in runs],
+            [run["metrics_ci"] for run in runs],
+        )
+    )
+    for line in report.comparison_lines(comparisons):
+        typer.echo(line)
+    if threshold_sweep:
+        from eval.threshold_sweep import sweep, sweep_table
+
+        for label, rs in records.items():
+            rows = sweep(rs)
+            typer.echo("\n" + (sweep_table(label, rows) if rows else f"{label}: no scored answers to sweep."))
     typer.echo(f"\nwrote {paths['json']}, {paths['md'].name}, {paths['html'].name}")
     failures = check_gates(runs, gates)
     if failures:
