@@ -12,7 +12,7 @@ import fcntl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -31,7 +31,16 @@ from rich.text import Text
 
 from pipeline.batch_core import summarise_batch
 from pipeline.batch_io import InputScan, InputSpec, Record, check_scan, iter_rows, scan_input
-from pipeline.batch_output import BatchSink, errors_path, recover_errors, recover_output
+from pipeline.batch_output import (
+    BatchSink,
+    Recovered,
+    cannot_write,
+    errors_path,
+    lock_path,
+    recover_errors,
+    recover_output,
+    run_files,
+)
 from pipeline.batch_stop import StopRequest
 from pipeline.config import Config
 from pipeline.errors import VidocError
@@ -57,6 +66,11 @@ class BatchRun:
     def pending(self) -> int:
         return self.scan.total - self.skipped
 
+    def release(self) -> None:
+        """Give up the output lock (the file stays, see ``lock_output``); safe to call twice."""
+        if self.lock is not None:
+            self.lock.close()
+
 
 def _same_file(first: Path, second: Path) -> bool:
     """Paths that name one file (links, ``..`` and relative paths included), existing or not."""
@@ -67,8 +81,18 @@ def _same_file(first: Path, second: Path) -> bool:
 
 
 def check_output_path(spec: InputSpec, output: Path) -> None:
-    """Refuse an output or errors file that is the input (or each other): appending would corrupt it."""
+    """Refuse an output or errors file that is the input (or each other): appending would corrupt it.
+
+    Also one that is not a regular file (``/dev/null``, a pipe): resume reads the output back and
+    truncates it, and its lock and errors file would be created next to it (in ``/dev``).
+    """
     errors = errors_path(output)
+    for path, what in ((output, "the output"), (errors, f"its errors file {errors.name}")):
+        if path.exists() and not path.is_file():
+            raise VidocError(
+                f"{output}: {what} is not a regular file (a device, a folder or a pipe).",
+                "Pass a file path as --output, such as summaries.jsonl.",
+            )
     clashes = [
         (output, spec.path, "the input file"),
         (errors, spec.path, f"the input file (its errors file {errors.name} would overwrite it)"),
@@ -82,11 +106,12 @@ def check_output_path(spec: InputSpec, output: Path) -> None:
 def lock_output(output: Path) -> TextIO:
     """Hold ``OUT.lock`` exclusively for the run, so two runs never append to one output.
 
-    The lock file is left in place afterwards: deleting it would let a third run lock a fresh file
-    while a second still holds the deleted one. The lock goes with the process, even on SIGKILL.
+    The lock sits next to the file OUT resolves to (``lock_path``), so a symbolic link to the output
+    cannot dodge it. The lock file is left in place afterwards: deleting it would let a third run lock
+    a fresh file while a second still holds the deleted one. The lock goes with the process, even on
+    SIGKILL.
     """
-    lock = output.with_name(output.name + ".lock")
-    handle = lock.open("a", encoding="utf-8")
+    handle = lock_path(output).open("a", encoding="utf-8")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -98,25 +123,41 @@ def lock_output(output: Path) -> TextIO:
 
 
 def open_run(spec: InputSpec, output: Path, skip_invalid: bool) -> BatchRun:
-    """Check the input and the existing output; raise ``VidocError`` (exit 2) before any work."""
+    """Check the input and the existing output; raise ``VidocError`` (exit 2) before any work.
+
+    A folder input leaves out the run's own files, should they lie inside it (``run_files``).
+    """
     check_output_path(spec, output)
+    spec = replace(spec, exclude=run_files(output))
     scan = scan_input(spec)
     check_scan(spec, scan, skip_invalid)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         lock = lock_output(output)
+    except OSError as error:
+        raise cannot_write(output, error) from None
+    try:
+        recovered = _recover(output)
+        sink = BatchSink(output, recovered.done)
+        sink.write_invalid(scan.invalid)
+        sink.write_refused(scan.refused)
+    except BaseException:
+        lock.close()  # a run that ends here (a broken output, a full disk) holds no lock
+        raise
+    skipped = len(scan.ids & recovered.done)
+    return BatchRun(spec, scan, sink, skipped, recovered.truncated_bytes, lock)
+
+
+def _recover(output: Path) -> Recovered:
+    """Repair what a killed run left (half lines in the output and errors file); check OUT is writable."""
+    try:
         recovered = recover_output(output)
         recover_errors(errors_path(output))
         with output.open("a", encoding="utf-8"):
             pass  # can we write it? better to know now than after the first batch
     except OSError as error:
-        raise VidocError(
-            f"{output}: cannot write the output ({error.strerror}).", "Pick a writable --output path."
-        ) from None
-    sink = BatchSink(output, recovered.done)
-    sink.write_invalid(scan.invalid)
-    skipped = len(scan.ids & recovered.done)
-    return BatchRun(spec, scan, sink, skipped, recovered.truncated_bytes, lock)
+        raise cannot_write(output, error) from None
+    return recovered
 
 
 class _RateColumn(ProgressColumn):
@@ -207,9 +248,9 @@ class BatchReport:
 def finish_run(run: BatchRun, stop: StopRequest, started: float) -> BatchReport:
     """Compact the errors file and decide the exit code."""
     invalid_lines = {line.line for line in run.scan.invalid}
-    errors_left = run.sink.compact_errors(run.scan.ids, invalid_lines)
-    if run.lock is not None:
-        run.lock.close()  # releases the flock; the file stays (see ``lock_output``)
+    refused = {entry.id for entry in run.scan.refused}
+    errors_left = run.sink.compact_errors(run.scan.ids | refused, invalid_lines)
+    run.release()
     remaining = len(run.scan.ids - run.sink.done)
     code = stop.exit_code if stop.requested else (1 if errors_left or run.sink.failed else 0)
     return BatchReport(

@@ -23,7 +23,7 @@ from pipeline.documents import Document, load_document
 from pipeline.errors import VidocError
 from pipeline.protocols import Summariser, Summary
 from pipeline.splitting import SplitDocument
-from pipeline.summarise import SummaryResult, prepare
+from pipeline.summarise import SummaryResult, empty_summary, prepare
 
 # Raised by a summariser that cannot run at all: ends the run instead of failing each document.
 SETUP_ERRORS: tuple[type[Exception], ...] = (VidocError, ImportError)
@@ -141,10 +141,13 @@ def summarise_batch(
             raise
         except Exception as error:
             results = [(None, _reason(error), 0.0)]
-        for (position, _, prep_seconds), (summary, reason, seconds) in zip(prepared, results, strict=True):
+        for (position, document, prep_seconds), (summary, reason, seconds) in zip(
+            prepared, results, strict=True
+        ):
             record_id = records[position][0]
-            if summary is not None and not summary.text.strip():
-                reason = "nothing to summarise after cleaning"
+            empty = None if summary is None else empty_summary(document, summary)
+            if empty is not None:
+                reason = empty.reason
             if reason is not None or summary is None:
                 outcomes[position] = Outcome(record_id, error=reason or "no summary")
             else:

@@ -5,17 +5,23 @@ by line with the standard library (not ``datasets``) because the contract needs 
 broken line, which a columnar reader cannot give; Parquet is read with pyarrow's ``iter_batches``.
 A broken line becomes an ``InvalidLine`` instead of an exception, so the caller decides whether it
 ends the run (exit 2) or goes to the errors file (``--skip-invalid``).
+
+A folder is read as ``vidoc summarize`` reads it, less the run's own files (an output inside the
+folder must not come back as a document) and less symbolic links that lead out of the folder: those
+become a ``RefusedFile`` (a failure in the errors file) unless ``--follow-symlinks``.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TextIO
 
 from pipeline.documents import document_paths
 from pipeline.errors import VidocError
@@ -30,16 +36,28 @@ _SUFFIXES: dict[str, InputKind] = {
     ".pq": "parquet",
 }
 _PARQUET_ROWS = 1024
+# Line breaks as a file opened with newline="" splits lines (what csv.reader is fed).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_UNTERMINATED = (
+    'unterminated quote: the " opened on this line never closes and would swallow the rest of the file '
+    '(close it; a " inside a quoted field is written "")'
+)
 
 
 @dataclass(frozen=True)
 class InputSpec:
-    """Where the records come from and which columns hold the id and the text."""
+    """Where the records come from and which columns hold the id and the text.
+
+    ``exclude`` holds resolved paths a folder input leaves out (the run's output, errors and lock
+    files); ``follow_symlinks`` lets a folder's symbolic links lead out of it.
+    """
 
     path: Path
     kind: InputKind
     id_column: str = "id"
     text_column: str = "text"
+    follow_symlinks: bool = False
+    exclude: frozenset[Path] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -64,30 +82,48 @@ class Record:
 
 @dataclass(frozen=True)
 class InvalidLine:
-    """A line (or row) that is not a record at all: broken JSON, missing id, wrong column count."""
+    """A line (or row) that is not a record at all: broken JSON, missing id, wrong column count.
 
+    ``id`` is the line's id when it can still be read, so the errors file says which document it was.
+    """
+
+    line: int
+    reason: str
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class RefusedFile:
+    """A folder entry that is a symbolic link out of the folder: a failure, read only with --follow-symlinks.
+
+    Not an ``InvalidLine``: the input is fine and the rest of the run goes on (exit 1, like a binary file).
+    """
+
+    id: str
     line: int
     reason: str
 
 
-Row = Record | InvalidLine
+Row = Record | InvalidLine | RefusedFile
 
 
-def detect_input(path: Path, id_column: str = "id", text_column: str = "text") -> InputSpec:
+def detect_input(
+    path: Path, id_column: str = "id", text_column: str = "text", follow_symlinks: bool = False
+) -> InputSpec:
     """Decide the input format from the path; refuse what ``vidoc batch`` cannot read."""
     if not path.exists():
         raise VidocError(
             f"{path}: no such file or folder.", "Pass a .jsonl, .csv or .parquet file or a folder."
         )
     if path.is_dir():
-        return InputSpec(path, "folder", id_column, text_column)
+        return InputSpec(path, "folder", id_column, text_column, follow_symlinks)
     kind = _SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise VidocError(
             f"{path}: cannot tell the input format from '{path.suffix or '(no suffix)'}'.",
             "Name it .jsonl, .csv or .parquet, or pass a folder of documents.",
         )
-    return InputSpec(path, kind, id_column, text_column)
+    return InputSpec(path, kind, id_column, text_column, follow_symlinks)
 
 
 def _clean_id(value: object) -> str | None:
@@ -112,6 +148,12 @@ def _unencodable(record_id: str, what: str) -> str | None:
     except UnicodeEncodeError as error:
         return f"{what} {record_id!a} is not valid UTF-8 (invalid character at {error.start})"
     return None
+
+
+def _readable_id(raw_id: object) -> str | None:
+    """The id of a broken line, for its entry in the errors file, when it is usable as an id at all."""
+    record_id = _clean_id(raw_id)
+    return record_id if record_id is not None and _unencodable(record_id, "id") is None else None
 
 
 def _jsonl_rows(spec: InputSpec) -> Iterator[Row]:
@@ -142,31 +184,105 @@ def to_row(raw_id: object, text: object, number: int, spec: InputSpec) -> Row:
     if reason is not None:
         return InvalidLine(number, reason)
     if text is ...:
-        return InvalidLine(number, f"no '{spec.text_column}' field")
+        return InvalidLine(number, f"no '{spec.text_column}' field", record_id)
     if text is not None and not isinstance(text, str):
-        return InvalidLine(number, f"'{spec.text_column}' is a {type(text).__name__}, not a string")
+        return InvalidLine(
+            number, f"'{spec.text_column}' is a {type(text).__name__}, not a string", record_id
+        )
     return Record(record_id, text or "", number)
 
 
+class _CsvLines:
+    """A CSV file's physical lines for ``csv.reader``, numbered, starting after the first ``skip``.
+
+    ``exhausted`` is how an unterminated quote shows: the (lenient) reader ends every record at a line
+    break outside quotes, so it returns a row after the last line only when a quoted field never closed
+    and took the rest of the file with it.
+    """
+
+    def __init__(self, handle: TextIO, skip: int) -> None:
+        self.handle = handle
+        self.number = sum(1 for _ in itertools.islice(handle, skip))
+        self.last = ""
+        self.exhausted = False
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.handle, None)
+        if line is None:
+            self.exhausted = True
+            raise StopIteration
+        self.number += 1
+        self.last = line
+        return line
+
+    def quote_line(self, open_field: str) -> int:
+        """The line the unterminated quote opened on: the open field holds every line break after it."""
+        ends_with_break = 1 if self.last.endswith(("\n", "\r")) else 0
+        return self.number + ends_with_break - len(_LINE_BREAK.findall(open_field))
+
+
+def _csv_cell_id(cells: list[str], index: int) -> str | None:
+    """A broken row's id, read by position as for a good row, when the row reaches that column."""
+    return _readable_id(cells[index]) if index < len(cells) else None
+
+
 def _csv_rows(spec: InputSpec) -> Iterator[Row]:
+    """Every row of a CSV file; after an unterminated quote, reading starts again on the next line.
+
+    Without that restart the records after a stray quote would silently become one field's text
+    (with ``--skip-invalid`` they are still summarised; without it the quote's line ends the run).
+    """
     csv.field_size_limit(sys.maxsize)
-    # surrogateescape keeps an undecodable row readable; that document then fails on its own.
-    with spec.path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            return
-        _require_columns(spec, header)
-        id_index, text_index = header.index(spec.id_column), header.index(spec.text_column)
-        start = reader.line_num + 1
-        for row in reader:
-            number, start = start, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                yield InvalidLine(number, f"{len(row)} columns where the header has {len(header)}")
-                continue
-            yield to_row(row[id_index], row[text_index], number, spec)
+    header: list[str] | None = None
+    skip: int | None = 0
+    while skip is not None:
+        # surrogateescape keeps an undecodable row readable; that document then fails on its own.
+        with spec.path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
+            lines = _CsvLines(handle, skip)
+            reader = csv.reader(lines)
+            if header is None:
+                header = _csv_header(spec, reader, lines)
+                if header is None:
+                    return
+            skip = yield from _csv_records(spec, header, reader, lines)
+
+
+def _csv_header(spec: InputSpec, reader: Iterator[list[str]], lines: _CsvLines) -> list[str] | None:
+    header = next(reader, None)
+    if header is None:
+        return None
+    if lines.exhausted:
+        raise VidocError(
+            f"{spec.path}: line {lines.quote_line(header[-1])}: the header has an unterminated quote.",
+            'Close the quote (a " inside a quoted field is written "").',
+        )
+    _require_columns(spec, header)
+    return header
+
+
+def _csv_records(
+    spec: InputSpec, header: list[str], reader: Iterator[list[str]], lines: _CsvLines
+) -> Generator[Row, None, int | None]:
+    """The rows after the header; returns the line to read again after, for an unterminated quote."""
+    id_index, text_index = header.index(spec.id_column), header.index(spec.text_column)
+    start = lines.number + 1
+    for row in reader:
+        number, start = start, lines.number + 1
+        if lines.exhausted:
+            quote_line = lines.quote_line(row[-1])
+            yield InvalidLine(quote_line, _UNTERMINATED, _csv_cell_id(row[:-1], id_index))
+            return quote_line
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            reason = f"{len(row)} columns where the header has {len(header)}"
+            yield InvalidLine(number, reason, _csv_cell_id(row, id_index))
+            continue
+        yield to_row(row[id_index], row[text_index], number, spec)
+    return None
 
 
 def _require_columns(spec: InputSpec, columns: list[str]) -> None:
@@ -194,26 +310,52 @@ def _parquet_rows(spec: InputSpec) -> Iterator[Row]:
             yield to_row(raw_id, text, number, spec)
 
 
+def _shown(path: Path) -> str:
+    """A path for the errors file, which is UTF-8: an undecodable byte of a file name as an escape."""
+    return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _folder_rows(spec: InputSpec) -> Iterator[Row]:
-    for number, path in enumerate(document_paths([spec.path]), start=1):
+    root = spec.path.resolve()
+    found = ((path, path.resolve()) for path in document_paths([spec.path]))
+    kept = ((path, target) for path, target in found if target not in spec.exclude)
+    for number, (path, target) in enumerate(kept, start=1):
         record_id = path.relative_to(spec.path).as_posix()
         reason = _unencodable(record_id, "file name")
-        yield InvalidLine(number, reason) if reason else Record(record_id, None, number, str(path))
+        if reason:
+            yield InvalidLine(number, reason)
+        elif not spec.follow_symlinks and not target.is_relative_to(root):
+            outside = f"a symbolic link to {_shown(target)}, outside the folder {_shown(root)}"
+            yield RefusedFile(record_id, number, f"{outside}; pass --follow-symlinks to read it")
+        else:
+            yield Record(record_id, None, number, str(path))
 
 
 def iter_rows(spec: InputSpec) -> Iterator[Row]:
-    """Every record (or broken line) of the input, in file order."""
+    """Every record (or broken line) of the input, in file order.
+
+    An input that cannot be read (permissions, an I/O error, a file removed during the run) ends the
+    run with one line naming it, not a traceback.
+    """
     readers = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows, "folder": _folder_rows}
-    return readers[spec.kind](spec)
+    try:
+        yield from readers[spec.kind](spec)
+    except OSError as error:
+        raise VidocError(
+            f"{spec.path}: cannot read the input ({error.strerror or error}).",
+            "Check that it is there and readable, then run the same command again.",
+        ) from None
 
 
 @dataclass
 class InputScan:
-    """What a first, cheap pass over the input found: ids, broken lines, duplicates."""
+    """What a first, cheap pass over the input found: ids to summarise, broken lines, duplicates, and
+    refused files (symbolic links out of a folder; not in ``ids``, as they are never read)."""
 
     ids: set[str] = field(default_factory=set)
     invalid: list[InvalidLine] = field(default_factory=list)
     duplicates: dict[str, int] = field(default_factory=dict)
+    refused: list[RefusedFile] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -226,6 +368,8 @@ def scan_input(spec: InputSpec) -> InputScan:
     for row in iter_rows(spec):
         if isinstance(row, InvalidLine):
             scan.invalid.append(row)
+        elif isinstance(row, RefusedFile):
+            scan.refused.append(row)
         elif row.id in scan.ids:
             scan.duplicates[row.id] = scan.duplicates.get(row.id, 1) + 1
         else:

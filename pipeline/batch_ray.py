@@ -460,7 +460,8 @@ def run_ray_parquet(
                 ray.shutdown()
     seconds = time.perf_counter() - started
     done_now = _done_in_parquet(output)
-    failed = _failed_in_parquet(output, done_now)
+    refused = [(entry.id, entry.reason) for entry in scan.refused if entry.id not in done_now]
+    failed = _failed_in_parquet(output, done_now) + refused  # links out of a folder are never read
     written = len((done_now - done) & scan.ids)
     for record_id, error in failed[:5]:
         print(f"vidoc batch: failed {record_id}: {error}", file=sys.stderr)

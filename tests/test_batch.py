@@ -182,7 +182,7 @@ def test_input_readers_stream_rows_with_line_numbers(tmp_path) -> None:
     rows = list(iter_rows(detect_input(tmp_path / "in.csv")))
     assert rows == [
         Record("1", "một\nhai", 2),
-        InvalidLine(4, "3 columns where the header has 2"),
+        InvalidLine(4, "3 columns where the header has 2", "2"),
         Record("007", "bốn", 6),
     ]
     (tmp_path / "in.tsv").write_text("x")
@@ -290,6 +290,26 @@ def test_batch_function_isolates_a_failing_document_and_sorts_by_length(corpus) 
     # failing document is retried one document at a time, so its neighbours still get summaries.
     assert summariser.batches[0] == ["short", "mid"]
     assert summariser.batches[1:] == [["long", "bad"], ["long"], ["bad"]]
+
+
+class _SilentSummariser:
+    """A model that writes nothing for a text that has sentences (it happens with a badly tuned ViT5)."""
+
+    model_id = "silent-vit5"
+
+    def summarise(self, documents):
+        from pipeline.protocols import Summary
+
+        return [Summary("", self.model_id) for _ in documents]
+
+
+def test_an_empty_model_summary_is_reported_as_the_model_s_not_the_document_s(corpus) -> None:
+    from pipeline.batch_core import summarise_records
+    from pipeline.config import load_config
+
+    records = [("real", corpus[0]["text"], None)]
+    (outcome,) = summarise_records(records, [1], load_config(None), _SilentSummariser())
+    assert outcome.error == "the model produced an empty summary (silent-vit5)"
 
 
 class _BrokenModelSummariser:

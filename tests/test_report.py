@@ -152,14 +152,14 @@ def test_a_resume_redoes_items_edited_under_the_same_id_and_runs_of_a_changed_co
     harness.run_suites([_suite()], runs, tmp_path, answerer_factory=factory, show_progress=False)
     assert calls == ["Dân số?", "Ngày họp?", "Ai họp?"]
 
-    first, *rest = _suite().items
+    _first, *rest = _suite().items
     edited = Suite(
         "mini", "mini.jsonl", (QAItem("q1", DOCUMENT, "Dân số quận?", ("20.585",), "20.585", (10, 16)), *rest)
     )
     calls.clear()
     records = harness.run_suites([edited], runs, tmp_path, answerer_factory=factory, show_progress=False)
     assert calls == ["Dân số quận?"]  # only the edited item runs again
-    assert [r["question"] for r in records["default"]][0] == "Dân số quận?"
+    assert next(r["question"] for r in records["default"]) == "Dân số quận?"
     saved = harness.read_records(harness.items_path(tmp_path, "mini", "default"))
     assert sorted(r["id"] for r in saved) == ["q1", "q2", "q3"]  # the stale q1 is gone from the file
     assert "Dân số?" not in {r["question"] for r in saved}

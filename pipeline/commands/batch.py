@@ -46,6 +46,11 @@ def batch_command(
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Record broken input lines in the errors file instead of stopping."
     ),
+    follow_symlinks: bool = typer.Option(
+        False,
+        "--follow-symlinks",
+        help="Folder input: also read symbolic links that lead out of the folder (refused by default).",
+    ),
     engine: Engine = typer.Option(Engine.local, "--engine", help="local: this process; ray: Ray Data."),
     ray_address: str | None = typer.Option(
         None, "--ray-address", help="Join a Ray cluster: 'auto' or ray://HOST:10001 (default: a local one)."
@@ -67,7 +72,7 @@ def batch_command(
     if engine is Engine.local and (ray_address or workers):
         raise VidocError("--ray-address and --workers apply to --engine ray only.")
     settings = load_config(config)
-    spec = detect_input(input, id_column, text_column)
+    spec = detect_input(input, id_column, text_column, follow_symlinks)
     if _parquet_output(output):
         if engine is not Engine.ray:
             raise VidocError(
@@ -89,18 +94,21 @@ def batch_command(
             err=True,
         )
     started = time.perf_counter()
-    with StopRequest() as stop:
-        if engine is Engine.local:
-            from models.factory import build_summariser
+    try:  # a run ended by an error (disk full) gives up the lock too, even inside a longer process
+        with StopRequest() as stop:
+            if engine is Engine.local:
+                from models.factory import build_summariser
 
-            summariser = build_summariser(settings)
-            started = time.perf_counter()
-            with batch_progress(run.pending) as (progress, task), _setup_errors_end_the_run():
-                run_local(run, settings, summariser, stop, progress, task)
-        else:
-            from pipeline.batch_ray import run_ray
+                summariser = build_summariser(settings)
+                started = time.perf_counter()
+                with batch_progress(run.pending) as (progress, task), _setup_errors_end_the_run():
+                    run_local(run, settings, summariser, stop, progress, task)
+            else:
+                from pipeline.batch_ray import run_ray
 
-            run_ray(run, settings, stop, ray_address, workers)
-    report = finish_run(run, stop, started)
+                run_ray(run, settings, stop, ray_address, workers)
+        report = finish_run(run, stop, started)
+    finally:
+        run.release()
     typer.echo(f"vidoc batch: {report.line(errors_path(out))}", err=True)
     raise typer.Exit(report.exit_code)
