@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pipeline.cleaning import clean
 from pipeline.config import Config
-from pipeline.documents import Document, load_document
+from pipeline.documents import Document
 from pipeline.protocols import Summariser, Summary
 from pipeline.splitting import SplitDocument, split
 
@@ -27,6 +26,7 @@ class SummaryResult:
     source: str
     summary: Summary
     seconds: float
+    empty: EmptySummary | None = None
 
     def to_json(self) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -51,8 +51,30 @@ def summarise_documents(
         started = time.perf_counter()
         prepared = prepare(document, config)
         (summary,) = summariser.summarise([prepared])
-        yield SummaryResult(document.source, summary, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        yield SummaryResult(document.source, summary, seconds, empty_summary(prepared, summary))
 
 
-def summarise_paths(paths: Iterable[Path], config: Config, summariser: Summariser) -> Iterator[SummaryResult]:
-    return summarise_documents((load_document(path) for path in paths), config, summariser)
+@dataclass(frozen=True)
+class EmptySummary:
+    """Why a summary is empty and what to do, in words a user can act on: a document with no text left
+    after cleaning is not the same failure as a model that wrote nothing from real sentences."""
+
+    reason: str
+    fix: str
+
+
+def empty_summary(document: SplitDocument, summary: Summary) -> EmptySummary | None:
+    """None when ``summary`` has text."""
+    if summary.text.strip():
+        return None
+    if not document.sentences:
+        return EmptySummary(
+            "nothing to summarise after cleaning",
+            "The file has no sentences once headers, menus and boilerplate are removed; check its text.",
+        )
+    return EmptySummary(
+        f"the model produced an empty summary ({summary.model})",
+        "Try another checkpoint, a larger summariser.max_new_tokens, or the extractive summariser "
+        "(--config default).",
+    )

@@ -91,3 +91,23 @@ def test_bad_input_is_one_clear_error_without_traceback(
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2
     assert result.stdout == ""
+
+
+def test_an_empty_model_summary_is_not_called_nothing_to_summarise(seed_text: str) -> None:
+    from pipeline.config import load_config
+    from pipeline.documents import Document
+    from pipeline.protocols import Summary
+    from pipeline.summarise import summarise_documents
+
+    class _SilentModel:
+        model_id = "silent-vit5"
+
+        def summarise(self, documents):
+            return [Summary("", self.model_id) for _ in documents]
+
+    settings = load_config(None)
+    documents = [Document(seed_text, "seed.txt"), Document(" \n\n \t\n", "blank.txt")]
+    results = list(summarise_documents(documents, settings, _SilentModel()))
+    assert results[0].empty.reason == "the model produced an empty summary (silent-vit5)"
+    assert "max_new_tokens" in results[0].empty.fix
+    assert results[1].empty.reason == "nothing to summarise after cleaning"
