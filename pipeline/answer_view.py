@@ -1,5 +1,8 @@
 """How an answer looks on a terminal: the answer in bold, the cited sentence with the span
 highlighted, the source and position, the score. Shared by ``vidoc chat`` and ``vidoc ask``.
+
+Everything taken from a document or a file name goes through ``terminal_safe``: an escape sequence in a
+report must be shown, not obeyed by the terminal.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import re
 from rich.text import Text
 
 from pipeline.protocols import Answer, Citation
+from pipeline.terminal_text import terminal_safe
 
 ABSTENTION = "Tài liệu không đề cập thông tin này."
 _SENTENCE_END = re.compile(r"[.!?…](?=\s)|\n")
@@ -39,11 +43,23 @@ def cited_sentence(citation: Citation) -> tuple[int, int]:
 
 
 def highlighted(citation: Citation) -> Text:
-    """The cited sentence as rich Text, the answer span in bold yellow."""
+    """The cited sentence as rich Text, the answer span in bold yellow.
+
+    The three parts (before, span, after) are made terminal-safe one by one, so the style lands on the
+    span even where escaping a control character made the text longer.
+    """
     start, end = cited_sentence(citation)
-    sentence = Text(citation.text[start - citation.start : end - citation.start])
-    if citation.answer_start is not None and citation.answer_end is not None:
-        sentence.stylize("bold yellow", citation.answer_start - start, citation.answer_end - start)
+
+    def part(begin: int, stop: int) -> str:
+        return terminal_safe(citation.text[begin - citation.start : stop - citation.start])
+
+    if citation.answer_start is None or citation.answer_end is None:
+        return Text(part(start, end))
+    span_start = min(max(citation.answer_start, start), end)
+    span_end = min(max(citation.answer_end, span_start), end)
+    sentence = Text(part(start, span_start))
+    sentence.append(part(span_start, span_end), style="bold yellow")
+    sentence.append(part(span_end, end))
     return sentence
 
 
@@ -54,7 +70,7 @@ def render_answer(answer: Answer, documents: dict[str, str], seconds: float | No
         out.append(ABSTENTION, style="bold")
         out.append(f"  (điểm {answer.score:.2f})", style="dim")
         return out
-    out.append(answer.text, style="bold green")
+    out.append(terminal_safe(answer.text), style="bold green")
     out.append(f"  (điểm {answer.score:.2f}", style="dim")
     out.append(f", {seconds * 1000:.0f} ms)" if seconds is not None else ")", style="dim")
     for citation in answer.citations[:1]:
@@ -62,7 +78,7 @@ def render_answer(answer: Answer, documents: dict[str, str], seconds: float | No
         out.append_text(highlighted(citation))
         text = documents.get(citation.source)
         anchor = citation.answer_start if citation.answer_start is not None else citation.start
-        where = f"{citation.source}"
+        where = terminal_safe(citation.source)
         if text is not None:
             line, column = line_and_column(text, anchor)
             where += f":{line}:{column}"
@@ -71,7 +87,10 @@ def render_answer(answer: Answer, documents: dict[str, str], seconds: float | No
 
 
 def plain_answer(answer: Answer) -> str:
-    """One-line-per-fact plain output for pipes: the answer, then the cited sentence and source."""
+    """One-line-per-fact plain output for pipes: the answer, then the cited sentence and source.
+
+    Made terminal-safe too: a pipe often ends in a terminal (``… | less -R``, ``tee``), and ``--json`` is
+    the output that keeps the exact text."""
     if answer.text is None:
         return ABSTENTION
     lines = [answer.text]
@@ -79,4 +98,4 @@ def plain_answer(answer: Answer) -> str:
         start, end = cited_sentence(citation)
         lines.append(f"  {citation.text[start - citation.start : end - citation.start]}")
         lines.append(f"  — {citation.source} [{start}:{end}]")
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))

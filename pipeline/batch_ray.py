@@ -11,6 +11,8 @@ A model setup error (``pipeline.batch_core.SETUP_ERRORS``) ends the run once wit
 message and exit 2 as the local engine: the driver builds the summariser first where that is cheap
 (``check_summariser``), and one raised in an actor is found again in Ray's error (``ActorSetupError``).
 
+A local instance dies with the driver, even a SIGKILLed one (``watch_local_ray``).
+
 Ray is an optional extra: nothing here is imported unless ``--engine ray`` is asked for.
 """
 
@@ -20,6 +22,7 @@ import json
 import logging
 import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -52,8 +55,103 @@ def require_ray() -> Any:
     return ray
 
 
+# The watchdog of a local Ray instance, run as ``python -I -c WATCHDOG DRIVER_PID`` (stdlib only).
+# Every second it records the driver's descendants (pid and start time, from /proc) and waits on
+# its stdin: a line means the driver shut Ray down itself (exit, nothing killed); end of file, or a
+# new parent, means the driver died, and every recorded process still running (same start time, so
+# never a reused pid), with the children they have by then, is killed.
+_WATCHDOG = r"""# vidoc batch: the watchdog of a local Ray instance (pipeline/batch_ray.py)
+import os, select, signal, sys
+
+driver, me = int(sys.argv[1]), os.getpid()
+
+
+def table():
+    procs = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as stat:
+                    fields = stat.read().rpartition(b")")[2].split()
+                procs[int(name)] = (int(fields[1]), fields[19], fields[0])  # ppid, start time, state
+            except (OSError, IndexError, ValueError):
+                pass
+    return procs
+
+
+def family(procs, roots):
+    children = {}
+    for pid, (ppid, _, _) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    found, stack = set(), list(roots)
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child != me and child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+seen = {}
+while os.getppid() == driver:
+    procs = table()
+    seen.update((pid, procs[pid][1]) for pid in family(procs, [driver]))
+    ready, _, _ = select.select([0], [], [], 1.0)
+    if ready:
+        if os.read(0, 64):
+            sys.exit(0)
+        break
+procs = table()
+alive = {pid for pid, start in seen.items() if pid in procs and procs[pid][1] == start}
+for pid in alive | family(procs, alive):
+    if procs[pid][2] != b"Z":
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+"""
+_watchdog: subprocess.Popen[bytes] | None = None
+
+
+def watch_local_ray() -> subprocess.Popen[bytes] | None:
+    """Start the watchdog that kills this driver's local Ray instance if the driver dies (Linux).
+
+    Ray fate-shares the processes ``ray.init`` starts (gcs_server, raylet, ...) with the driver through
+    PR_SET_PDEATHSIG, but not the raylet's agents: ``ray::DashboardAgent`` and ``ray::RuntimeEnvAgent``
+    see the raylet die, then wait 60 s reporting it to the GCS, which is dead too. The watchdog runs
+    in its own session (Ctrl-C or a closed terminal do not reach it) and kills only descendants of
+    this driver: never a cluster started apart from it. The driver releases it after ``ray.shutdown``
+    (``stop_ray``); any other end of the driver kills what is left. Off Linux nothing is started.
+    """
+    if not sys.platform.startswith("linux") or not os.path.isdir("/proc"):
+        return None
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-I", "-c", _WATCHDOG, str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return None
+
+
+def release_watchdog(watchdog: subprocess.Popen[bytes]) -> None:
+    """Tell the watchdog that Ray was shut down on purpose, so that it exits killing nothing."""
+    try:
+        if watchdog.stdin is not None:
+            watchdog.stdin.write(b"done\n")
+            watchdog.stdin.close()
+        watchdog.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        watchdog.kill()
+        watchdog.wait()
+
+
 def start_ray(address: str | None, workers: int | None) -> Any:
     """Join the cluster at ``address``, or start a local instance with this machine's cores."""
+    global _watchdog
     ray = require_ray()
     if ray.is_initialized():
         return ray
@@ -61,6 +159,10 @@ def start_ray(address: str | None, workers: int | None) -> Any:
     if address:
         ray.init(address=address, **quiet)
     else:
+        # With RAY_ADDRESS set, ray.init joins that cluster instead: nothing of it may be killed. (The
+        # watchdog never would: it kills only this driver's descendants, and a joined cluster is none.)
+        if not os.environ.get("RAY_ADDRESS") and _watchdog is None:
+            _watchdog = watch_local_ray()  # before ray.init: a kill while Ray starts is covered too
         # One CPU slot more than the actors take: with every slot held by an actor, Ray Data
         # backpressures the read tasks forever and the run hangs with nothing to summarise.
         cores = os.cpu_count() or 1
@@ -70,6 +172,17 @@ def start_ray(address: str | None, workers: int | None) -> Any:
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # vidoc draws its own bar from the driver
     return ray
+
+
+def stop_ray(ray: Any) -> None:
+    """Shut Ray down, then release the watchdog of a local instance (``watch_local_ray``)."""
+    global _watchdog
+    try:
+        ray.shutdown()
+    finally:
+        if _watchdog is not None:
+            release_watchdog(_watchdog)
+            _watchdog = None
 
 
 def wants_gpu(config: Config, resources: dict[str, float]) -> bool:
@@ -384,7 +497,7 @@ def run_ray(
                 if stop.requested:
                     break
     finally:
-        ray.shutdown()
+        stop_ray(ray)
 
 
 def _parquet_files(output: str) -> tuple[Any, list[str]]:
@@ -457,7 +570,7 @@ def run_ray_parquet(
                 dataset = _summaries(ray, spec, done, config, bool(scan.invalid), workers, address)
                 dataset.drop_columns(["record"]).write_parquet(output)
             finally:
-                ray.shutdown()
+                stop_ray(ray)
     seconds = time.perf_counter() - started
     done_now = _done_in_parquet(output)
     refused = [(entry.id, entry.reason) for entry in scan.refused if entry.id not in done_now]

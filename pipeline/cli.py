@@ -56,8 +56,12 @@ app.add_typer(train_app, name="train")
 
 
 def _fail(message: str, code: int) -> None:
+    """Print an error as one line (and its fix indented below); file names and library messages in it
+    may hold control characters, so it is made terminal-safe first."""
+    from pipeline.terminal_text import terminal_safe
+
     sys.stdout.flush()
-    first, *rest = message.splitlines()
+    first, *rest = terminal_safe(message).splitlines()
     print(f"vidoc: {first}", file=sys.stderr)
     for line in rest:
         print(f"  {line}", file=sys.stderr)

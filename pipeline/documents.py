@@ -3,21 +3,29 @@
 ``Document.text`` is the text every offset in vidoc points into. For .txt/.md it is the file's
 decoded content (byte-order mark removed, nothing else changed); for HTML, DOCX and PDF it is the
 text extracted from the file, since those formats have no character offsets of their own.
+
+A file that fails to parse (a .docx that is not a zip or holds broken XML, a damaged PDF, HTML the parser
+rejects) is the user's input, not a bug: it becomes a ``VidocError`` naming the file, the cause and a fix.
 """
 
 from __future__ import annotations
 
 import codecs
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.errors import VidocError
+from pipeline.errors import VidocError, first_line
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
+# Old Word .doc files and password-protected Office files are OLE compound files, not zip archives.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+DOCX_FIX = "Open it in Word or LibreOffice and save it again as .docx."
+REASON_LIMIT = 120
 
 
 @dataclass(frozen=True)
@@ -70,9 +78,15 @@ def decode_text(data: bytes, source: str) -> str:
 
 
 def _html_to_text(data: bytes, source: str) -> str:
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup, ParserRejectedMarkup
 
-    soup = BeautifulSoup(data, "html.parser")
+    try:
+        soup = BeautifulSoup(data, "html.parser")
+    except ParserRejectedMarkup as error:  # e.g. a stray "<![" that html.parser cannot get past
+        raise VidocError(
+            f"{source}: not readable HTML (the parser rejected it: {first_line(error, REASON_LIMIT)}).",
+            "Open it in a browser and save it again as HTML, or save its text as .txt.",
+        ) from error
     for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "header", "aside", "form"]):
         tag.decompose()
     blocks = []
@@ -102,36 +116,91 @@ def _html_to_text(data: bytes, source: str) -> str:
     return "\n\n".join(blocks)
 
 
-def _docx_to_text(path: Path) -> str:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
+def _broken_xml_part(path: Path) -> str | None:
+    """The first part of a .docx archive that is not well-formed XML, and where it breaks: the lxml
+    error python-docx passes on says what is wrong but not in which part."""
+    from lxml import etree
 
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not name.endswith((".xml", ".rels")):
+                    continue
+                try:
+                    etree.fromstring(archive.read(name), parser)
+                except etree.XMLSyntaxError as error:
+                    line, column = error.position
+                    return f"{name} is not well-formed XML at line {line}, column {column}"
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error):
+        return None
+    return None
+
+
+def _docx_reason(path: Path, error: Exception) -> str:
+    """Why python-docx could not read a file, in words; its own messages name no cause a user knows."""
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
+
+    if isinstance(error, PackageNotFoundError):
+        return "it is not a zip archive, as every .docx is, or the archive is cut short"
+    if isinstance(error, zipfile.BadZipFile | zlib.error | EOFError):
+        return f"the zip archive is damaged: {first_line(error, REASON_LIMIT)}"
+    if isinstance(error, etree.LxmlError):
+        return _broken_xml_part(path) or f"broken XML inside: {first_line(error, REASON_LIMIT)}"
+    if isinstance(error, KeyError):
+        missing = first_line(error, REASON_LIMIT).strip("\"'")  # str(KeyError) comes quoted
+        return f"a part is missing: {missing}"
+    if isinstance(error, AttributeError):  # python-docx walked to an element that is not there
+        return f"its XML is not laid out as a Word document's ({first_line(error, REASON_LIMIT)})"
+    return f"{type(error).__name__}: {first_line(error, REASON_LIMIT)}"
+
+
+def _docx_to_text(path: Path, data: bytes) -> str:
+    import docx
+
+    if data.startswith(OLE_MAGIC):
+        raise VidocError(
+            f"{path}: an old Word .doc or a password-protected file, not a .docx.",
+            "Remove any password, then save it as .docx in Word or LibreOffice "
+            "(`soffice --headless --convert-to docx FILE`).",
+        )
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        blocks = [paragraph.text.strip() for paragraph in document.paragraphs if paragraph.text.strip()]
+        for table in document.tables:
+            for row in table.rows:
+                cells = [cell.text.strip() for cell in row.cells]
+                if any(cells):
+                    blocks.append(" | ".join(cells))
+    # A damaged file makes python-docx raise zip, lxml, KeyError or AttributeError (an element it
+    # expects is missing) alike: whatever it raises here is about this file, not a bug in vidoc.
+    except Exception as error:
         raise VidocError(
-            f"{path}: not a readable .docx file ({error}).", "Re-save it from Word as .docx."
-        ) from None
-    blocks = [paragraph.text.strip() for paragraph in document.paragraphs if paragraph.text.strip()]
-    for table in document.tables:
-        for row in table.rows:
-            cells = [cell.text.strip() for cell in row.cells]
-            if any(cells):
-                blocks.append(" | ".join(cells))
+            f"{path}: not a readable .docx file ({_docx_reason(path, error)}).", DOCX_FIX
+        ) from error
     return "\n\n".join(blocks)
 
 
 def _pdf_to_text(path: Path) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import FileNotDecryptedError
 
     try:
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, OSError) as error:
+    except FileNotDecryptedError:
         raise VidocError(
-            f"{path}: not a readable PDF ({error}).", "Check the file or export it as text."
+            f"{path}: the PDF is password-protected.",
+            "Remove the password (e.g. `qpdf --decrypt`) and retry.",
         ) from None
+    # pypdf on a damaged file raises its own errors but also TypeError, AttributeError, KeyError...
+    # (seen when fuzzing): whatever it raises here is about this file, not a bug in vidoc.
+    except Exception as error:
+        raise VidocError(
+            f"{path}: not a readable PDF ({type(error).__name__}: {first_line(error, REASON_LIMIT)}).",
+            "Check the file opens in a PDF viewer, or export it as text.",
+        ) from error
     return "\n\n".join(page.strip() for page in pages if page.strip())
 
 
@@ -160,7 +229,7 @@ def load_document(path: str | Path) -> Document:
     elif suffix in HTML_SUFFIXES:
         text = _html_to_text(data, source)
     elif suffix == ".docx":
-        text = _docx_to_text(path)
+        text = _docx_to_text(path, data)
     else:
         text = _pdf_to_text(path)
     if not text.strip():

@@ -5,6 +5,10 @@ Embedding is the slow part, so each document's vectors and tokens are cached on 
 splitter settings, the BM25 token kind and a format version. Vectors are stored as ``.npy`` and tokens
 as JSON (no pickle), each written to a temporary file and renamed, so an interrupted write leaves no
 half file. BM25 itself is rebuilt from the cached tokens: that takes milliseconds.
+
+The cache only saves time, so an app directory that cannot be written (read-only, a regular file, a
+full disk) never stops an answer: the index is built in memory and vidoc says once that it goes on
+without the cache.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from pipeline import lexical
-from pipeline.appdirs import cache_dir
+from pipeline.appdirs import cache_dir, unusable, warn_cache_off
 from pipeline.config import Config
+from pipeline.errors import VidocError
 from pipeline.protocols import Embedder
 from pipeline.splitting import Passage, SplitDocument
 
@@ -66,6 +71,16 @@ class IndexCache:
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or cache_dir("index")
+        self.writable = True
+
+    @classmethod
+    def default(cls) -> IndexCache | None:
+        """The cache under the app directory, or None (said once) when that folder cannot be made."""
+        try:
+            return cls()
+        except VidocError as error:
+            warn_cache_off(error)
+            return None
 
     def load(self, key: str, passages: int) -> DocumentEntry | None:
         meta_path, vectors_path = self.directory / f"{key}.json", self.directory / f"{key}.npy"
@@ -84,11 +99,19 @@ class IndexCache:
         return DocumentEntry(vectors.astype(np.float32, copy=False), tokens)
 
     def save(self, key: str, entry: DocumentEntry) -> None:
+        """Write one entry; when the folder turns out read-only or full, stop saving and say so once
+        (the entry is already in memory, so the caller loses nothing but the next run's speed)."""
+        if not self.writable:
+            return
         meta = json.dumps({"format": FORMAT_VERSION, "tokens": entry.tokens}, ensure_ascii=False)
-        _write_atomically(
-            self.directory / f"{key}.npy", lambda s: np.save(s, entry.vectors, allow_pickle=False)
-        )
-        _write_atomically(self.directory / f"{key}.json", lambda s: s.write(meta.encode("utf-8")))
+        try:
+            _write_atomically(
+                self.directory / f"{key}.npy", lambda s: np.save(s, entry.vectors, allow_pickle=False)
+            )
+            _write_atomically(self.directory / f"{key}.json", lambda s: s.write(meta.encode("utf-8")))
+        except OSError as error:
+            self.writable = False
+            warn_cache_off(unusable(self.directory, error))
 
 
 def _embed(embedder: Embedder, passages: Sequence[Passage], batch_size: int) -> np.ndarray:
@@ -131,7 +154,7 @@ class Index:
         use_cache: bool = True,
     ) -> Index:
         """Index ``documents``, reading and filling the on-disk cache unless ``use_cache`` is off."""
-        cache = (cache or IndexCache()) if use_cache else None
+        cache = (cache or IndexCache.default()) if use_cache else None
         kind = config.retriever.bm25_tokens
         all_vectors: list[np.ndarray] = []
         all_tokens: list[list[str]] = []

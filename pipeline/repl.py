@@ -3,6 +3,7 @@
 In a terminal it uses prompt_toolkit (line editing, history in the app directory) and rich output;
 with stdin not a terminal (questions piped in) it answers line by line in plain text with no prompt.
 Ctrl-C cancels the answer in progress (or clears the line), Ctrl-D or ``:quit`` leaves.
+Document text and file names are printed through ``terminal_safe``, so a report cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -13,16 +14,21 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.text import Text
 
 from pipeline.answer_view import plain_answer, render_answer
-from pipeline.appdirs import app_dir
+from pipeline.appdirs import app_dir, unusable, warn_cache_off, writable_dir
 from pipeline.config import Config
 from pipeline.documents import Document, document_paths, load_document
 from pipeline.errors import VidocError
 from pipeline.qa import AskResult, QuestionAnswerer
+from pipeline.terminal_text import terminal_safe
+
+if TYPE_CHECKING:
+    from prompt_toolkit.history import History
 
 HELP = """Lệnh:
   :help            trợ giúp này
@@ -61,7 +67,7 @@ class ChatSession:
 
     @property
     def prompt_label(self) -> str:
-        names = [Path(source).name for source in self.documents]
+        names = [terminal_safe(Path(source).name) for source in self.documents]
         label = names[0] if len(names) == 1 else f"{len(names)} tài liệu"
         return f"[{label}] ❯ "
 
@@ -80,8 +86,8 @@ def _summary_text(session: ChatSession) -> Text:
     summariser = build_summariser(session.config)
     out = Text()
     for result in summarise_documents(session.documents.values(), session.config, summariser):
-        out.append(f"{result.source}\n", style="cyan")
-        out.append(result.summary.text + "\n")
+        out.append(f"{terminal_safe(result.source)}\n", style="cyan")
+        out.append(terminal_safe(result.summary.text) + "\n")
     return out
 
 
@@ -93,9 +99,10 @@ def _sources_text(session: ChatSession) -> Text:
     if not citations:
         return Text("Câu trả lời vừa rồi không dựa trên đoạn văn nào.")
     for citation in citations:
-        out.append(f"{citation.source} [{citation.passage}] {citation.start}–{citation.end} ", style="cyan")
+        where = f"{terminal_safe(citation.source)} [{citation.passage}] {citation.start}–{citation.end} "
+        out.append(where, style="cyan")
         out.append(f"(điểm {citation.score:.2f})\n", style="dim")
-        out.append(citation.text + "\n\n")
+        out.append(terminal_safe(citation.text) + "\n\n")
     return out
 
 
@@ -113,7 +120,8 @@ def handle_command(line: str, session: ChatSession, console: Console) -> bool:
         console.print(_summary_text(session))
     elif name == "docs":
         for source, document in session.documents.items():
-            console.print(f"{source}  ({len(document.text.split())} từ)", markup=False, highlight=False)
+            words = len(document.text.split())
+            console.print(f"{terminal_safe(source)}  ({words} từ)", markup=False, highlight=False)
     elif name == "open":
         if not argument.strip():
             console.print("Cách dùng: :open ĐƯỜNG_DẪN", markup=False)
@@ -121,7 +129,7 @@ def handle_command(line: str, session: ChatSession, console: Console) -> bool:
             try:
                 added = session.open([argument.strip()])
             except VidocError as error:
-                console.print(f"Lỗi: {error}", markup=False, highlight=False)
+                console.print(terminal_safe(f"Lỗi: {error}"), markup=False, highlight=False)
             else:
                 console.print(f"Đã nạp {len(added)} tài liệu.", markup=False)
     elif name == "config":
@@ -129,7 +137,8 @@ def handle_command(line: str, session: ChatSession, console: Console) -> bool:
         console.print(session.config.model_dump_json(indent=2), markup=False, highlight=False)
         console.print(f"độ trễ: {session.latency_line()}", markup=False, highlight=False)
     else:
-        console.print(f"Lệnh không rõ: :{name}. Gõ :help để xem các lệnh.", markup=False, highlight=False)
+        unknown = terminal_safe(f"Lệnh không rõ: :{name}. Gõ :help để xem các lệnh.")
+        console.print(unknown, markup=False, highlight=False)
     return True
 
 
@@ -139,7 +148,8 @@ def _answer(question: str, session: ChatSession, console: Console, verbose: bool
     def show_piece(piece: str) -> None:
         """A generative reader's tokens, dimmed, while it writes; the checked answer follows."""
         streamed.append(piece)
-        console.print(piece, end="", style="dim", markup=False, highlight=False, soft_wrap=True)
+        shown = terminal_safe(piece)
+        console.print(shown, end="", style="dim", markup=False, highlight=False, soft_wrap=True)
 
     try:
         result = session.ask(question, on_text=None if plain else show_piece)
@@ -157,13 +167,39 @@ def _answer(question: str, session: ChatSession, console: Console, verbose: bool
         console.print(render_answer(result.answer, texts, result.seconds if verbose else None))
 
 
+def _history() -> History:
+    """Line history in the app directory; kept in memory only (said once) when that cannot be written,
+    so a read-only or full VIDOC_HOME costs the history, not the chat."""
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    class SafeFileHistory(FileHistory):
+        """A FileHistory whose failed reads and writes warn once instead of ending the prompt."""
+
+        def load_history_strings(self) -> list[str]:
+            try:
+                return list(super().load_history_strings())
+            except OSError as error:
+                warn_cache_off(unusable(Path(self.filename), error), "the chat history")
+                return []
+
+        def store_string(self, string: str) -> None:
+            try:
+                super().store_string(string)
+            except OSError as error:
+                warn_cache_off(unusable(Path(self.filename), error), "the chat history")
+
+    try:
+        folder = writable_dir(app_dir())
+    except VidocError as error:
+        warn_cache_off(error, "the chat history")
+        return InMemoryHistory()
+    return SafeFileHistory(str(folder / "chat_history"))
+
+
 def _terminal_lines(session: ChatSession) -> Iterator[str]:
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory
 
-    history_dir = app_dir()
-    history_dir.mkdir(parents=True, exist_ok=True)
-    prompt = PromptSession(history=FileHistory(str(history_dir / "chat_history")))
+    prompt = PromptSession(history=_history())
     while True:
         try:
             yield prompt.prompt(session.prompt_label)

@@ -5,15 +5,20 @@ Each CLI run starts a local Ray instance (a few seconds), so the module shares r
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from benchmarks.make_corpus import make_corpus, write_corpus
 from pipeline.cli import main
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 
 def needs_ray() -> None:
@@ -256,3 +261,185 @@ def test_a_cuda_summariser_on_a_local_ray_without_gpus_is_refused_not_waited_for
     check_gpus(_vit5_on("cuda"), {"CPU": 3.0, "GPU": 1.0}, None)
     check_gpus(_vit5_on("auto"), {"CPU": 3.0}, None)  # auto runs on the CPU there
     check_gpus(_vit5_on("cuda"), {"CPU": 3.0}, "auto")  # a cluster may add GPU nodes as it scales
+
+
+linux_only = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads /proc; the watchdog is Linux's"
+)
+
+
+def _procs() -> dict[int, tuple[int, bytes, bytes]]:
+    """pid → (ppid, start time, state) from /proc (psutil is only Ray's vendored copy here)."""
+    procs = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                fields = Path(f"/proc/{name}/stat").read_bytes().rpartition(b")")[2].split()
+                procs[int(name)] = (int(fields[1]), fields[19], fields[0])
+            except (OSError, IndexError, ValueError):
+                pass
+    return procs
+
+
+def _record_descendants(root: int, seen: dict[int, tuple[bytes, str]]) -> None:
+    """Record every running descendant of ``root`` in ``seen``: pid → (start time, command line)."""
+    procs = _procs()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    stack = [root]
+    while stack:
+        for pid in children.get(stack.pop(), ()):
+            try:
+                command = (
+                    Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                )
+            except OSError:
+                continue
+            seen[pid] = (procs[pid][1], command.strip()[:80])  # the latest: Ray renames its workers
+            stack.append(pid)
+
+
+def _still_running(seen: dict[int, tuple[bytes, str]]) -> dict[int, str]:
+    """The recorded processes still running: same pid and start time, not a zombie."""
+    procs = _procs()
+    return {
+        pid: command
+        for pid, (start, command) in seen.items()
+        if pid in procs and procs[pid][1] == start and procs[pid][2] != b"Z"
+    }
+
+
+def _wait_gone(seen: dict[int, tuple[bytes, str]], seconds: float) -> dict[int, str]:
+    deadline = time.monotonic() + seconds
+    while (left := _still_running(seen)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+def _kill_left(seen: dict[int, tuple[bytes, str]]) -> None:
+    """Clean up after a failed test: kill the recorded processes still running (never a reused pid)."""
+    for pid in _still_running(seen):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+_FAKE_DRIVER = """
+import subprocess, sys, time
+from pipeline.batch_ray import release_watchdog, watch_local_ray
+
+watchdog = watch_local_ray()
+raylet = subprocess.Popen(["sh", "-c", "sleep 300 & wait"])  # a child with a child, like the raylet
+if sys.argv[1] == "release":  # the driver shut Ray down itself: nothing may be killed after that
+    release_watchdog(watchdog)
+print(watchdog.pid, raylet.pid, flush=True)
+time.sleep(300)
+"""
+
+
+@linux_only
+@pytest.mark.parametrize("released", [False, True], ids=["killed", "released"])
+def test_the_watchdog_kills_a_dead_drivers_processes_unless_released(released) -> None:
+    """No Ray: a fake driver's child and grandchild die with it; after a release they are left alone."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    driver = subprocess.Popen(
+        [sys.executable, "-c", _FAKE_DRIVER, "release" if released else "watch"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    seen: dict[int, tuple[bytes, str]] = {}
+    try:
+        assert driver.stdout is not None
+        watchdog, raylet = map(int, driver.stdout.readline().split())
+        time.sleep(2.5)  # the watchdog records the driver's descendants every second
+        _record_descendants(driver.pid, seen)
+        assert raylet in seen and any(command.startswith("sleep") for _, command in seen.values()), seen
+        driver.kill()
+        driver.wait()
+        if released:
+            time.sleep(2)  # time enough for a watchdog that wrongly killed to do so
+            left = _still_running(seen)
+            assert watchdog not in left  # it exited when released
+            assert set(left) == set(seen) - {watchdog}, left  # and killed nothing
+        else:
+            left = _wait_gone(seen, 5)
+            assert left == {}, f"still running after the driver was killed: {left}"
+    finally:
+        driver.kill()
+        _kill_left(seen)
+
+
+def test_only_a_local_instance_started_here_is_watched(monkeypatch) -> None:
+    """``--ray-address`` or RAY_ADDRESS joins a cluster vidoc did not start: no watchdog, nothing to kill."""
+    from pipeline import batch_ray
+
+    inits: list[dict] = []
+    watched: list[bool] = []
+
+    class FakeRay:
+        class data:
+            class DataContext:
+                @staticmethod
+                def get_current():
+                    return type("Context", (), {})()
+
+        @staticmethod
+        def is_initialized() -> bool:
+            return False
+
+        @staticmethod
+        def init(**kwargs) -> None:
+            inits.append(kwargs)
+
+    monkeypatch.setattr(batch_ray, "require_ray", lambda: FakeRay)
+    monkeypatch.setattr(batch_ray, "watch_local_ray", lambda: watched.append(True))  # returns None
+    monkeypatch.setattr(batch_ray, "_watchdog", None)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    batch_ray.start_ray("auto", None)
+    batch_ray.start_ray("ray://head:10001", 2)
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:6379")
+    batch_ray.start_ray(None, None)
+    assert watched == [] and len(inits) == 3
+    monkeypatch.delenv("RAY_ADDRESS")
+    batch_ray.start_ray(None, None)
+    assert watched == [True] and "address" not in inits[-1]
+
+
+@linux_only
+@pytest.mark.slow  # a Ray start, then the work has to begin (~20-40 s on a shared 2-core machine)
+def test_a_killed_drivers_local_ray_instance_dies_with_it(tmp_path) -> None:
+    """SIGKILL the driver mid-run: no process of its local Ray instance may outlive it.
+
+    Without the watchdog, Ray's fate-sharing kills gcs_server and the raylet at once, but
+    ray::DashboardAgent and ray::RuntimeEnvAgent stay ~60 s (they report the raylet's death to the
+    dead GCS first), and the actor workers a few seconds.
+    """
+    needs_ray()
+    write_corpus(make_corpus(600, words=200), tmp_path / "in.jsonl")
+    output = tmp_path / "out.jsonl"
+    args = ["batch", str(tmp_path / "in.jsonl"), "--output", str(output), "--engine", "ray", "--workers", "1"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    env.pop("RAY_ADDRESS", None)
+    with (tmp_path / "stderr.txt").open("w") as stderr:
+        driver = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env, stderr=stderr)
+    seen: dict[int, tuple[bytes, str]] = {}
+    try:
+        deadline = time.monotonic() + 240
+        while not (output.exists() and output.stat().st_size) and time.monotonic() < deadline:
+            assert driver.poll() is None, (tmp_path / "stderr.txt").read_text()
+            _record_descendants(driver.pid, seen)
+            time.sleep(0.2)
+        _record_descendants(driver.pid, seen)
+        assert driver.poll() is None, "the run ended before it could be killed: give it more documents"
+        assert output.stat().st_size, "no summary written within 240 s"
+        commands = " | ".join(command for _, command in seen.values())
+        assert "raylet" in commands and "ray::DashboardAgent" in commands, commands
+        driver.kill()
+        driver.wait()
+        left = _wait_gone(seen, 10)
+        assert left == {}, f"still running 10 s after the driver was killed: {left}"
+    finally:
+        driver.kill()
+        _kill_left(seen)

@@ -135,6 +135,61 @@ def test_cold_ask_with_the_trained_reader_never_imports_torch(seed_path) -> None
     assert heavy_line == "heavy: []"
 
 
+HOSTILE = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202e"  # clear screen, window title, C1 CSI, bidi override
+
+
+def _hostile_copy(seed_path, tmp_path):
+    """The seed report with escape sequences inside the sentence that answers QUESTION, and in its name."""
+    text = seed_path.read_text(encoding="utf-8").replace("gồm 52 tổ chức", f"gồm 52{HOSTILE} tổ chức", 1)
+    path = tmp_path / "bao\x1b[31mcao.txt"
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def test_escape_sequences_are_shown_not_sent_and_json_keeps_them(seed_path, tmp_path) -> None:
+    path, text = _hostile_copy(seed_path, tmp_path)
+    shown = run_cli("ask", str(path), QUESTION, env_extra={"COLUMNS": "400"})  # no wrapping to match across
+    assert shown.returncode == 0, shown.stderr
+    assert "20.585 đảng viên" in shown.stdout
+    for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in shown.stdout
+    assert "gồm 52\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\u202e tổ chức" in shown.stdout
+    assert "bao\\x1b[31mcao.txt" in shown.stdout
+
+    as_json = run_cli("ask", str(path), QUESTION, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert "\x1b" not in as_json.stdout and "\x9b" not in as_json.stdout and "\u202e" not in as_json.stdout
+    (record,) = _lines(as_json.stdout)
+    citation = record["citations"][0]
+    assert HOSTILE in citation["text"] and text[citation["start"] : citation["end"]] == citation["text"]
+    assert citation["source"] == str(path)
+
+
+def test_broken_docx_is_one_clear_error(tmp_path) -> None:
+    import zipfile
+
+    path = tmp_path / "báo cáo.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types")  # a zip, but its XML is cut off
+    result = run_cli("ask", str(path), "Ai?")
+    assert result.returncode == 2
+    first, fix = result.stderr.strip().splitlines()
+    assert first.startswith(f"vidoc: error: {path}: not a readable .docx file")
+    assert "[Content_Types].xml is not well-formed XML" in first
+    assert "save it again as .docx" in fix
+    assert "Traceback" not in result.stderr and "XMLSyntaxError" not in result.stderr
+
+
+def test_unwritable_vidoc_home_still_answers_and_says_so_once(seed_path, tmp_path) -> None:
+    home = tmp_path / "home-is-a-file"
+    home.write_text("not a folder", encoding="utf-8")
+    result = run_cli("ask", str(seed_path), QUESTION, QUESTION, env_extra={"VIDOC_HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("20.585 đảng viên") >= 2
+    (warning,) = result.stderr.strip().splitlines()
+    assert warning.startswith(f"vidoc: warning: {home}") and "Going on without the cache" in warning
+
+
 def test_double_dash_ends_the_documents(seed_path) -> None:
     """'examples' is a folder here: after --, it is a question, not a document."""
     result = run_cli("ask", str(seed_path), "--json", "--", "examples")

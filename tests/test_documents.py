@@ -115,3 +115,91 @@ def test_folder_without_documents_is_an_error(tmp_path: Path) -> None:
     _write(tmp_path / "data.json", b"{}")
     with pytest.raises(VidocError, match="no supported documents"):
         document_paths([tmp_path])
+
+
+def _docx_with(tmp_path: Path, name: str, change) -> Path:
+    """A real .docx rewritten part by part: ``change(part, data)`` returns new data, or None to drop it."""
+    import zipfile
+
+    import docx
+
+    good = tmp_path / "good.docx"
+    word = docx.Document()
+    word.add_paragraph(TEXT)
+    word.save(good)
+    path = tmp_path / name
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for part in source.namelist():
+            data = change(part, source.read(part))
+            if data is not None:
+                target.writestr(part, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda part, data: data[: len(data) // 2] if part == "word/document.xml" else data,
+            "word/document.xml is not well-formed XML at line",
+        ),
+        (lambda part, data: b"" if part == "word/styles.xml" else data, "word/styles.xml is not well-formed"),
+        (lambda part, data: None if part == "word/document.xml" else data, "a part is missing"),
+        (lambda part, data: b"<foo/>" if part == "word/document.xml" else data, "not laid out as a Word"),
+    ],
+)
+def test_docx_with_broken_insides_names_the_file_the_cause_and_the_fix(
+    tmp_path: Path, change, message: str
+) -> None:
+    path = _docx_with(tmp_path, "báo cáo.docx", change)
+    with pytest.raises(VidocError) as error:
+        load_document(path)
+    assert error.value.message.startswith(f"{path}: not a readable .docx file (")
+    assert message in error.value.message and "\n" not in error.value.message
+    assert error.value.hint == "Open it in Word or LibreOffice and save it again as .docx."
+    assert error.value.exit_code == 2
+
+
+def test_old_doc_or_truncated_docx_says_what_it_is(tmp_path: Path) -> None:
+    old = _write(tmp_path / "cũ.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+    with pytest.raises(VidocError, match=r"an old Word \.doc or a password-protected file") as error:
+        load_document(old)
+    assert "soffice --headless --convert-to docx" in str(error.value.hint)
+    whole = _docx_with(tmp_path, "whole.docx", lambda part, data: data).read_bytes()
+    cut = _write(tmp_path / "cut.docx", whole[: len(whole) // 2])
+    with pytest.raises(VidocError, match="not a zip archive"):
+        load_document(cut)
+
+
+def test_html_the_parser_rejects_is_a_clear_error(tmp_path: Path) -> None:
+    path = _write(tmp_path / "page.html", b"<p>x</p><![<")
+    with pytest.raises(VidocError) as error:
+        load_document(path)
+    assert error.value.message.startswith(f"{path}: not readable HTML (the parser rejected it")
+    assert "save its text as .txt" in str(error.value.hint)
+
+
+def test_password_protected_pdf_says_so(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(_write(tmp_path / "open.pdf", _minimal_pdf("Bao cao"))))
+    writer.encrypt("mat-khau", algorithm="RC4-128")
+    with (tmp_path / "locked.pdf").open("wb") as stream:
+        writer.write(stream)
+    with pytest.raises(VidocError, match="password-protected"):
+        load_document(tmp_path / "locked.pdf")
+
+
+def test_any_pdf_parser_failure_is_an_unreadable_pdf(tmp_path: Path, monkeypatch) -> None:
+    """pypdf meets damaged files with TypeError, AttributeError... as well as its own errors."""
+    import pypdf
+
+    def damaged(path):
+        raise TypeError('can only concatenate str (not "int") to str')
+
+    monkeypatch.setattr(pypdf, "PdfReader", damaged)
+    path = _write(tmp_path / "damaged.pdf", _minimal_pdf("Bao cao"))
+    with pytest.raises(VidocError, match=r"not a readable PDF \(TypeError: can only concatenate") as error:
+        load_document(path)
+    assert str(path) in error.value.message

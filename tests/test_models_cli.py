@@ -86,3 +86,18 @@ def test_first_line_of_a_library_error() -> None:
 
     assert first_line(OSError("no file\nat /x/y"), 5) == "no fi"
     assert first_line(ValueError(""), 50) == "ValueError"
+
+
+def test_models_list_is_readable_in_80_columns() -> None:
+    """Name and hub id together are wider than 80 columns; no column may be squeezed to nothing."""
+    result = run_cli("models", "list", env_extra={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    header = next(line for line in lines if "name" in line and "task" in line)
+    assert header.split() == ["name", "/", "hub", "id", "task", "licence", "segmented", "offline"]
+    unwrapped = "".join(result.stdout.split())  # a folded hub id reads whole again
+    for preset in PRESETS.values():
+        (row,) = [line for line in lines if line.split()[:1] == [preset.name]]
+        assert row.split()[1:4] == [preset.task, preset.licence, "yes" if preset.word_segmented else "no"]
+        assert preset.hub_id in unwrapped

@@ -145,3 +145,63 @@ def test_ctrl_c_cancels_the_answer_not_the_session(seed_path) -> None:
     _answer(QUESTION, session, Console(file=buffer, width=120, color_system=None), verbose=False, plain=False)
     assert buffer.getvalue() == "20.585\n(đã huỷ câu trả lời)\n"
     assert session.last is None and session.latencies == []
+
+
+HOSTILE = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202e"  # clear screen, window title, C1 CSI, bidi override
+RAW_CONTROL = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def test_escape_sequences_in_a_document_are_shown_not_sent(seed_path, tmp_path) -> None:
+    text = seed_path.read_text(encoding="utf-8").replace("gồm 52 tổ chức", f"gồm 52{HOSTILE} tổ chức", 1)
+    path = tmp_path / "bao\x1b]0;x\x07cao.txt"
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("chat", str(path), input=f"{QUESTION}\n:sources\n:docs\n:summary\n:quit\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "20.585 đảng viên" in out
+    assert not [raw for raw in RAW_CONTROL if raw in out]
+    assert out.count("\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\u202e") >= 2  # the answer's sentence and :sources
+    assert "bao\\x1b]0;x\\x07cao.txt" in out
+
+
+def test_open_of_a_broken_docx_prints_the_error_and_the_session_goes_on(seed_path, tmp_path) -> None:
+    import zipfile
+
+    broken = tmp_path / "hỏng.docx"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types")
+    lines = f":open {broken}\n{QUESTION}\n:docs\n"
+    result = run_cli("chat", str(seed_path), input=lines, env_extra={"COLUMNS": "400"})
+    assert result.returncode == 0, result.stderr
+    assert f"Lỗi: {broken}: not a readable .docx file" in result.stdout
+    assert "20.585 đảng viên" in result.stdout  # the question after the failed :open is answered
+    assert result.stdout.count("hỏng.docx") == 1  # named in the error, not listed by :docs
+    assert "Traceback" not in result.stderr and "XMLSyntaxError" not in result.stderr
+
+
+def test_unwritable_home_keeps_the_history_in_memory_and_says_so_once(tmp_path, monkeypatch, capsys) -> None:
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    from pipeline import appdirs
+    from pipeline.repl import _history
+
+    monkeypatch.setattr(appdirs, "_warned", set())
+    home = tmp_path / "home-is-a-file"
+    home.write_text("", encoding="utf-8")
+    monkeypatch.setenv("VIDOC_HOME", str(home))
+    assert isinstance(_history(), InMemoryHistory)
+    assert isinstance(_history(), InMemoryHistory)
+    (warning,) = capsys.readouterr().err.strip().splitlines()
+    assert warning.startswith(f"vidoc: warning: {home}") and "without the chat history" in warning
+
+    monkeypatch.setattr(appdirs, "_warned", set())
+    writable = tmp_path / "home"
+    (writable / "chat_history").mkdir(parents=True)  # the history file cannot be read or written
+    monkeypatch.setenv("VIDOC_HOME", str(writable))
+    history = _history()
+    assert isinstance(history, FileHistory)
+    assert list(history.load_history_strings()) == []
+    history.store_string("câu hỏi một")
+    history.store_string("câu hỏi hai")
+    (warning,) = capsys.readouterr().err.strip().splitlines()
+    assert "Is a directory" in warning and "without the chat history" in warning

@@ -7,7 +7,6 @@ before the questions if a question could be mistaken for a path.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -62,6 +61,7 @@ def ask_command(
     from pipeline.documents import document_paths, load_document
     from pipeline.qa import QuestionAnswerer
     from pipeline.question_files import read_questions
+    from pipeline.terminal_text import json_line, terminal_safe
 
     paths, questions = split_arguments(arguments)
     if not paths:
@@ -84,7 +84,7 @@ def ask_command(
     answerer.add(documents)
     if as_json:
         for question in questions:
-            typer.echo(json.dumps(answerer.ask(question, top_k).to_json(), ensure_ascii=False))
+            typer.echo(json_line(answerer.ask(question, top_k).to_json()))
         return
     from rich.console import Console
     from rich.text import Text
@@ -95,6 +95,6 @@ def ask_command(
     texts = {document.source: document.text for document in documents}
     for question in questions:
         result = answerer.ask(question, top_k)
-        console.print(Text("❓ " + result.question, style="cyan"))
+        console.print(Text("❓ " + terminal_safe(result.question), style="cyan"))
         console.print(render_answer(result.answer, texts, result.seconds))
         console.print()

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from pipeline.commands.summarize import CONFIG_HELP
 from pipeline.errors import VidocError
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 models_app = typer.Typer(
     help="List, describe, download and convert the models vidoc can use.", no_args_is_help=True
@@ -36,6 +40,39 @@ def _configured_models(config_name: str | None) -> dict[str, str]:
 
             configured["embedder.model"] = DEFAULT_MODEL
     return configured
+
+
+def _presets_table(rows: list[dict], hub_cache: Path) -> Table:
+    """The presets as a rich table that stays readable in an 80-column terminal.
+
+    Name and hub id alone are wider than 80 columns together, and rich then shrinks every other column
+    to nothing; so the hub id goes under the name, in the one column allowed to fold, and the short
+    columns never wrap.
+    """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=f"Model presets (hub cache: {hub_cache})",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+    )
+    table.add_column("name / hub id", overflow="fold", ratio=1)
+    for column in ("task", "licence", "segmented", "offline"):
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        name = Text(row["name"], style="bold")
+        name.append("\n" + row["hub_id"], style="dim")
+        table.add_row(
+            name,
+            row["task"],
+            row["licence"],
+            "yes" if row["word_segmented"] else "no",
+            Text("yes", style="green") if row["offline"] else "no",
+        )
+    return table
 
 
 @models_app.command("list")
@@ -65,22 +102,9 @@ def list_command(
         typer.echo(json.dumps({"presets": rows, "configured": configured}, ensure_ascii=False, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"Model presets (hub cache: {hub_cache_dir()})")
-    for column in ("name", "task", "hub id", "licence", "segmented", "offline"):
-        table.add_column(column, no_wrap=column in {"name", "hub id"})
-    for row in rows:
-        table.add_row(
-            row["name"],
-            row["task"],
-            row["hub_id"],
-            row["licence"],
-            "yes" if row["word_segmented"] else "no",
-            "[green]yes[/]" if row["offline"] else "no",
-        )
     console = Console()
-    console.print(table)
+    console.print(_presets_table(rows, hub_cache_dir()))
     if not all(row["offline"] for row in rows):
         console.print("Fetch a missing model with: vidoc models pull NAME")
     console.print("Configured: " + (", ".join(f"{k} = {v}" for k, v in configured.items()) or "none"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -23,6 +22,7 @@ def summarize_command(
     from pipeline.config import load_config
     from pipeline.documents import document_paths, load_document
     from pipeline.summarise import summarise_documents
+    from pipeline.terminal_text import json_line, terminal_safe
 
     overrides = {"summariser": {"max_words": max_words}} if max_words else None
     settings = load_config(config, overrides)
@@ -31,15 +31,18 @@ def summarize_command(
     results = summarise_documents(documents, settings, summariser)
     if as_json:
         for result in results:
-            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            typer.echo(json_line(result.to_json()))
         return
     from rich.console import Console
     from rich.panel import Panel
+    from rich.text import Text
 
     console = Console()
     for result in results:
-        if not result.summary.text:
-            raise VidocError(f"{result.source}: nothing to summarise after cleaning.")
+        if result.empty is not None:
+            raise VidocError(f"{result.source}: {result.empty.reason}.", result.empty.fix)
         words = len(result.summary.text.split())
         footer = f"{words} words · {result.summary.model} · {result.seconds:.2f} s"
-        console.print(Panel(result.summary.text, title=result.source, subtitle=footer, title_align="left"))
+        # Text, not str: a summary's "[...]" is not rich markup, and its control characters are shown.
+        body, title = Text(terminal_safe(result.summary.text)), Text(terminal_safe(result.source))
+        console.print(Panel(body, title=title, subtitle=footer, title_align="left"))
