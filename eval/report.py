@@ -26,25 +26,7 @@ from eval import intervals, metrics
 from eval.question_types import QUESTION_TYPES, question_type
 
 # Metrics shown in charts and tables, in this order; others (counts) are listed after them in tables.
-SCORE_METRICS = (
-    "rouge1",
-    "rouge2",
-    "rougeL",
-    "rouge1_paper",
-    "rouge2_paper",
-    "rougeL_paper",
-    "em",
-    "f1",
-    "HasAns_em",
-    "HasAns_f1",
-    "HasAns_answered",
-    "NoAns_acc",
-    "recall@1",
-    "recall@3",
-    "recall@5",
-    "mrr",
-    "number_faithfulness",
-)
+SCORE_METRICS = (*metrics.MEAN_METRICS, "number_faithfulness")
 TIME_METRICS = ("seconds_mean", "seconds_p50", "seconds_max")
 COUNT_METRICS = ("items", "summary_items", "qa_items")
 ITEM_KEYS = ("question", "document", "evidence", "evidence_span", "retrieved", "citations", "source_numbers")
