@@ -23,6 +23,7 @@ from pathlib import Path
 
 from qa_common import VIQUAD, QAItem, exact_match, f1_score, suite_items, viquad_items
 
+from eval.intervals import paired_difference
 from models.factory import build_embedder, build_reader
 from models.unmentioned import unmentioned
 from pipeline.config import load_config
@@ -145,6 +146,7 @@ def main() -> None:
     suites = suite_items()
     items = [] if args.no_suites else [i for name in (*DEVELOPMENT, *BLIND) for i in suites.get(name, [])]
     print(f"trained reader threshold: {default_threshold}")
+    item_f1: dict[str, list[float]] = {}  # per system, each item's F1 in ``items`` order (paired tests)
     for system_name, system in SYSTEMS.items():
         if system_name not in args.systems.split(",") or not items:
             continue
@@ -163,6 +165,17 @@ def main() -> None:
                 print(line(name, scores(by_suite[name])))
         print(line("development (4 suites)", scores([r for r in rows if r[0].suite in DEVELOPMENT])))
         print(line("blind (held_out + blind_2)", scores([r for r in rows if r[0].suite in BLIND])))
+        item_f1[system_name] = [f1_score(prediction, item.answers) for item, prediction in rows]
+        if system_name != "rules" and "rules" in item_f1:
+            for group, names in (("development", DEVELOPMENT), ("blind", BLIND)):
+                keep = [i for i, (item, _) in enumerate(rows) if item.suite in names]
+                delta, (low, high), p = paired_difference(
+                    [item_f1["rules"][i] for i in keep], [item_f1[system_name][i] for i in keep]
+                )
+                print(
+                    f"  F1 minus the rules', {group:<12} {delta:+.3f}  "
+                    f"95 % CI [{low:+.3f}, {high:+.3f}]  p {p:.3f}"
+                )
         if system["kind"] == "trained":
             print("  threshold sweep on the development suites:")
             development = [f for f in found if f[0].suite in DEVELOPMENT]

@@ -63,6 +63,24 @@ def _paired(
     return {name: (np.asarray(x), np.asarray(y)) for name, (x, y) in paired.items()}
 
 
+def paired_difference(
+    a: Sequence[float],
+    b: Sequence[float],
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int | Sequence[int] = SEED,
+) -> tuple[float, list[float], float]:
+    """(mean of B minus A, its 95 % paired bootstrap interval, two-sided bootstrap p-value) over items
+    scored by both, in the same order: the test of "is this difference real" that benchmarks share."""
+    differences = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    samples = _resampled_means(differences, resamples, np.random.default_rng(seed))
+    if not differences.any():
+        p = 1.0
+    else:
+        below, above = float((samples <= 0).mean()), float((samples >= 0).mean())
+        p = min(1.0, 2 * min(below, above))
+    return round(float(differences.mean()), 4), _percentiles(samples), round(p, 4)
+
+
 def paired_comparison(
     label_a: str,
     items_a: Sequence[Mapping[str, Any]],
@@ -78,24 +96,16 @@ def paired_comparison(
     rows = []
     for name in (n for n in MEAN_METRICS if n in (paired := _paired(items_a, items_b))):
         left, right = paired[name]
-        differences = right - left
-        rng = np.random.default_rng([seed, MEAN_METRICS.index(name)])
-        samples = _resampled_means(differences, resamples, rng)
-        delta = float(differences.mean())
-        if not differences.any():
-            p = 1.0
-        else:
-            below, above = float((samples <= 0).mean()), float((samples >= 0).mean())
-            p = min(1.0, 2 * min(below, above))
+        delta, interval, p = paired_difference(left, right, resamples, [seed, MEAN_METRICS.index(name)])
         rows.append(
             {
                 "a": label_a,
                 "b": label_b,
                 "metric": name,
-                "n": len(differences),
-                "delta": round(delta, 4),
-                "ci": _percentiles(samples),
-                "p": round(p, 4),
+                "n": len(left),
+                "delta": delta,
+                "ci": interval,
+                "p": p,
             }
         )
     return rows

@@ -184,13 +184,9 @@ def score_qa(
 
 
 # --------------------------------------------------------------------------------------- aggregates
+ROUGE_METRICS = ("rouge1", "rouge2", "rougeL", "rouge1_paper", "rouge2_paper", "rougeL_paper")
 MEAN_METRICS = (
-    "rouge1",
-    "rouge2",
-    "rougeL",
-    "rouge1_paper",
-    "rouge2_paper",
-    "rougeL_paper",
+    *ROUGE_METRICS,
     "em",
     "f1",
     "HasAns_em",
@@ -213,10 +209,7 @@ def metric_values(items: Sequence[Mapping[str, Any]]) -> dict[str, list[float]]:
     def present(values: Iterable[Any]) -> list[float]:
         return [float(v) for v in values if v is not None]
 
-    values = {
-        name: present(s.get(name) for s in summaries)
-        for name in ("rouge1", "rouge2", "rougeL", "rouge1_paper", "rouge2_paper", "rougeL_paper")
-    }
+    values = {name: present(s.get(name) for s in summaries) for name in ROUGE_METRICS}
     values["em"] = present(s["em"] for s in questions)
     values["f1"] = present(s["f1"] for s in questions)
     values["HasAns_em"] = present(s["em"] for s in answerable)

@@ -179,18 +179,28 @@ def markdown_table(
     return "\n".join(lines)
 
 
-def _types_markdown(runs: Sequence[dict[str, Any]]) -> list[str]:
+def question_type_rows(runs: Sequence[dict[str, Any]]) -> list[tuple[str, int, list[str]]]:
+    """(type, items, one F1 cell with its interval per run) for each question type any run scored;
+    Markdown and HTML lay out the same rows."""
     kinds = [k for k in QUESTION_TYPES if any(k in run.get("question_types", {}) for run in runs)]
-    if not kinds:
+    rows = []
+    for kind in kinds:
+        found = [run.get("question_types", {}).get(kind) for run in runs]
+        count = next(r["items"] for r in found if r)
+        rows.append(
+            (kind, count, [with_interval("f1", r["f1"], r.get("f1_ci")) if r else "–" for r in found])
+        )
+    return rows
+
+
+def _types_markdown(runs: Sequence[dict[str, Any]]) -> list[str]:
+    rows = question_type_rows(runs)
+    if not rows:
         return []
     configs = [run["config"] for run in runs]
     lines = ["", "## F1 by question type", "", "| type | items | " + " | ".join(configs) + " |"]
     lines.append("|---|---:|" + "---:|" * len(configs))
-    for kind in kinds:
-        rows = [run.get("question_types", {}).get(kind) for run in runs]
-        count = next(r["items"] for r in rows if r)
-        cells = [with_interval("f1", r["f1"], r.get("f1_ci")) if r else "–" for r in rows]
-        lines.append(f"| {kind} | {count} | " + " | ".join(cells) + " |")
+    lines += [f"| {kind} | {count} | " + " | ".join(cells) + " |" for kind, count, cells in rows]
     return lines
 
 
@@ -357,8 +367,8 @@ def _metrics_html(
 
 def _types_html(runs: Sequence[dict[str, Any]]) -> str:
     """F1 by question type: a chart (one group per type) and its table with counts and intervals."""
-    kinds = [k for k in QUESTION_TYPES if any(k in run.get("question_types", {}) for run in runs)]
-    if not kinds:
+    rows = question_type_rows(runs)
+    if not rows:
         return ""
     as_runs = [
         {
@@ -368,18 +378,16 @@ def _types_html(runs: Sequence[dict[str, Any]]) -> str:
         }
         for run in runs
     ]
+    kinds = [kind for kind, _, _ in rows]
     chart = _chart("f1", kinds, as_runs).replace('aria-label="f1"', 'aria-label="F1 by question type"')
     head = "".join(f"<th>{_e(run['config'])}</th>" for run in runs)
-    rows = []
-    for kind in kinds:
-        found = [run.get("question_types", {}).get(kind) for run in runs]
-        count = next(r["items"] for r in found if r)
-        cells = "".join(
-            f'<td class="num">{_e(with_interval("f1", r["f1"], r.get("f1_ci")) if r else "–")}</td>'
-            for r in found
-        )
-        rows.append(f'<tr><th>{_e(kind)}</th><td class="num">{count}</td>{cells}</tr>')
-    table = f"<table><tr><th>type</th><th>items</th>{head}</tr>{''.join(rows)}</table>"
+    body = "".join(
+        f'<tr><th>{_e(kind)}</th><td class="num">{count}</td>'
+        + "".join(f'<td class="num">{_e(cell)}</td>' for cell in cells)
+        + "</tr>"
+        for kind, count, cells in rows
+    )
+    table = f"<table><tr><th>type</th><th>items</th>{head}</tr>{body}</table>"
     return f'<h2>F1 by question type</h2><div class="charts">{chart}</div>{table}'
 
 

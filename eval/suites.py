@@ -14,6 +14,7 @@ naming the file and line, exit code 2: a broken suite never becomes a silent zer
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from eval.metrics import locate_evidence
 from pipeline.documents import Document, load_document
-from pipeline.errors import VidocError
+from pipeline.errors import VidocError, first_line
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = ROOT / "eval" / "suites"
@@ -141,20 +142,30 @@ def _rows(path: Path) -> list[tuple[int, _Row]]:
 
 
 def _load_table(path: Path) -> list[dict]:
-    """Load the (already validated) JSONL with ``datasets``, quietly, caching under vidoc's app dir."""
+    """Load the (already validated) JSONL with ``datasets``, quietly, caching under vidoc's app dir (or,
+    when that cannot be written, in a temporary folder: the suite is not to blame for the cache)."""
     import datasets
 
-    from pipeline.appdirs import cache_dir
+    from pipeline.appdirs import cache_dir, warn_cache_off
 
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
-    try:
-        table = datasets.load_dataset(
-            "json", data_files=str(path), split="train", cache_dir=str(cache_dir("datasets"))
-        )
-    except Exception as error:  # pyarrow's errors name no line; _rows has already checked each one
-        raise _broken(path, None, f"datasets cannot load it ({type(error).__name__}: {error})") from None
-    return list(table)
+    with tempfile.TemporaryDirectory(prefix="vidoc-datasets-") as scratch:
+        try:
+            cache = str(cache_dir("datasets"))
+        except VidocError as problem:
+            warn_cache_off(problem, "the datasets cache")
+            cache = scratch
+        try:
+            table = datasets.load_dataset("json", data_files=str(path), split="train", cache_dir=cache)
+        except OSError as error:  # a full disk or a cache folder that went away: not the suite's fault
+            raise VidocError(
+                f"{cache}: datasets cannot write its cache ({error.strerror or first_line(error, 120)}).",
+                "Free some space, or point VIDOC_HOME at a writable folder.",
+            ) from None
+        except Exception as error:  # pyarrow's errors name no line; _rows has already checked each one
+            raise _broken(path, None, f"datasets cannot load it ({type(error).__name__}: {error})") from None
+        return list(table)
 
 
 def resolve_document(reference: str, suite_path: Path) -> Path | None:

@@ -5,6 +5,11 @@ syllables, or both averaged) blended with a position prior (news puts its facts 
 picks sentences greedily, trading score against overlap with what is already chosen, until the
 word budget is spent. Sentences come out in document order. Headings, table rows and very short
 lines are never candidates, and cleaning already removed the page furniture.
+
+Nothing here is quadratic in the number of sentences: TF-IDF is a sparse matrix, centrality (the mean
+similarity to the other sentences) is one product with the sum of the vectors, and MMR only ever asks
+for the similarities to the few sentences it has chosen. A 50 MB report has some 300,000 sentences; a
+dense sentence × sentence matrix of them would need 360 GB.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
 
 from pipeline.config import SummariserConfig
 from pipeline.protocols import Embedder, Summary, SummarySentence
@@ -23,6 +29,7 @@ from pipeline.splitting import Sentence, SplitDocument
 _SYLLABLE = re.compile(r"\w+")
 _MIN_WORDS = 6
 _NEAR_DUPLICATE = 0.85  # similarity above which a sentence only repeats one already chosen
+_STRETCH_SAMPLE = 2048  # sentences whose pairwise cosines set the stretch of a longer document
 
 
 def syllables(text: str) -> list[str]:
@@ -30,41 +37,96 @@ def syllables(text: str) -> list[str]:
     return [token.casefold() for token in re.findall(r"\d+(?:[.,/-]\d+)*|\w+", text)]
 
 
-def tfidf_matrix(texts: Sequence[str]) -> np.ndarray:
-    """Row-normalised TF-IDF vectors (sublinear tf, smoothed idf) over syllables."""
-    token_lists = [syllables(text) for text in texts]
+def tfidf_matrix(texts: Sequence[str]) -> sparse.csr_matrix:
+    """Row-normalised TF-IDF vectors (sublinear tf, smoothed idf) over syllables, one sparse row each."""
     vocabulary: dict[str, int] = {}
-    for tokens in token_lists:
-        for token in tokens:
-            vocabulary.setdefault(token, len(vocabulary))
-    matrix = np.zeros((len(texts), max(len(vocabulary), 1)), dtype=np.float32)
-    for row, tokens in enumerate(token_lists):
-        for token, count in Counter(tokens).items():
-            matrix[row, vocabulary[token]] = 1.0 + math.log(count)
-    document_frequency = (matrix > 0).sum(axis=0)
-    matrix *= np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-12)
+    columns: list[int] = []
+    weights: list[float] = []
+    row_starts = [0]
+    for text in texts:
+        for token, count in Counter(syllables(text)).items():
+            columns.append(vocabulary.setdefault(token, len(vocabulary)))
+            weights.append(1.0 + math.log(count))
+        row_starts.append(len(columns))
+    shape = (len(texts), max(len(vocabulary), 1))
+    matrix = sparse.csr_matrix(
+        (np.asarray(weights, dtype=np.float32), np.asarray(columns, dtype=np.int64), row_starts), shape=shape
+    )
+    document_frequency = np.bincount(matrix.indices, minlength=shape[1])
+    matrix.data *= (np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0).astype(np.float32)[
+        matrix.indices
+    ]
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1), dtype=np.float32).ravel())
+    matrix.data /= np.repeat(np.maximum(norms, 1e-12), np.diff(matrix.indptr))
+    return matrix
 
 
-def _stretch(similarity: np.ndarray) -> np.ndarray:
-    """Spread off-diagonal similarities over [0, 1]: e5 cosines of same-topic text all sit near 0.8."""
-    if similarity.shape[0] < 2:
-        return similarity
-    off_diagonal = similarity[~np.eye(similarity.shape[0], dtype=bool)]
-    low, high = float(off_diagonal.min()), float(off_diagonal.max())
-    stretched = (similarity - low) / max(high - low, 1e-6)
-    return np.clip(stretched, 0.0, 1.0)
+def _mean_to_others(vectors: np.ndarray | sparse.csr_matrix) -> np.ndarray:
+    """Each row's mean dot product with the other rows, without forming the row × row matrix."""
+    count = vectors.shape[0]
+    total = np.asarray(vectors.sum(axis=0)).ravel()
+    to_all = np.asarray(vectors @ total).ravel()
+    to_self = (
+        np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel()
+        if sparse.issparse(vectors)
+        else (np.einsum("ij,ij->i", vectors, vectors))
+    )
+    return (to_all - to_self) / (count - 1)
 
 
-def _centrality(similarity: np.ndarray) -> np.ndarray:
-    """Mean similarity of each sentence to the others, rescaled to [0, 1]."""
-    count = similarity.shape[0]
-    if count == 1:
-        return np.ones(1, dtype=np.float32)
-    scores = (similarity.sum(axis=1) - np.diag(similarity)) / (count - 1)
+def _rescaled(scores: np.ndarray) -> np.ndarray:
+    """Scores min-max rescaled to [0, 1] (all ones when they do not differ)."""
     spread = scores.max() - scores.min()
     return (scores - scores.min()) / spread if spread > 1e-9 else np.ones_like(scores)
+
+
+def _cosine_range(vectors: np.ndarray) -> tuple[float, float]:
+    """(lowest, highest) cosine between two different sentences: exact up to ``_STRETCH_SAMPLE``
+    sentences, else on a seeded sample of them, so that the cost stays bounded."""
+    if vectors.shape[0] > _STRETCH_SAMPLE:
+        rows = np.random.default_rng(0).choice(vectors.shape[0], _STRETCH_SAMPLE, replace=False)
+        vectors = vectors[np.sort(rows)]
+    block = vectors @ vectors.T
+    off_diagonal = block[~np.eye(block.shape[0], dtype=bool)]
+    return float(off_diagonal.min()), float(off_diagonal.max())
+
+
+class _Similarities:
+    """Sentence similarities computed on demand: centrality for every sentence, and the column of
+    similarities to one sentence for MMR. ``semantic`` cosines are stretched over [0, 1] (e5 cosines of
+    same-topic text all sit near 0.8); ``lexical`` TF-IDF cosines also spot near-duplicates."""
+
+    def __init__(self, lexical: sparse.csr_matrix, semantic: np.ndarray | None, mix: str) -> None:
+        self.lexical = lexical
+        self.semantic = semantic
+        self.mix = mix
+        self.low, self.high = _cosine_range(semantic) if semantic is not None else (0.0, 1.0)
+
+    def _stretched(self, cosines: np.ndarray) -> np.ndarray:
+        return (cosines - self.low) / max(self.high - self.low, 1e-6)
+
+    def centrality(self) -> np.ndarray:
+        """Mean similarity of each sentence to the others, rescaled to [0, 1]."""
+        if self.lexical.shape[0] == 1:
+            return np.ones(1, dtype=np.float32)
+        if self.mix == "tfidf" or self.semantic is None:
+            return _rescaled(_mean_to_others(self.lexical))
+        semantic = self._stretched(_mean_to_others(self.semantic))
+        if self.mix == "embedding":
+            return _rescaled(semantic)
+        return _rescaled((semantic + _mean_to_others(self.lexical)) / 2.0)
+
+    def lexical_to(self, index: int) -> np.ndarray:
+        return np.asarray((self.lexical @ self.lexical[index].T).todense()).ravel()
+
+    def scoring_to(self, index: int) -> np.ndarray:
+        """Similarity of every sentence to sentence ``index``, as MMR weighs overlap."""
+        if self.mix == "tfidf" or self.semantic is None:
+            return self.lexical_to(index)
+        semantic = np.clip(self._stretched(self.semantic @ self.semantic[index]), 0.0, 1.0)
+        if self.mix == "embedding":
+            return semantic
+        return (semantic + self.lexical_to(index)) / 2.0
 
 
 class ExtractiveSummariser:
@@ -83,19 +145,13 @@ class ExtractiveSummariser:
     def summarise(self, documents: Sequence[SplitDocument]) -> list[Summary]:
         return [self.summarise_one(document) for document in documents]
 
-    def _similarities(self, candidates: list[Sentence]) -> tuple[np.ndarray, np.ndarray]:
-        """(similarity used for scoring, lexical similarity used to spot near-duplicates)."""
+    def _similarities(self, candidates: list[Sentence]) -> _Similarities:
         texts = [sentence.norm for sentence in candidates]
-        lexical_vectors = tfidf_matrix(texts)
-        lexical = lexical_vectors @ lexical_vectors.T
-        if self.settings.centrality == "tfidf":
-            return lexical, lexical
-        assert self.embedder is not None
-        vectors = self.embedder.embed_passages(texts)
-        semantic = _stretch(vectors @ vectors.T)
-        if self.settings.centrality == "embedding":
-            return semantic, lexical
-        return (semantic + lexical) / 2.0, lexical
+        semantic = None
+        if self.settings.centrality != "tfidf":
+            assert self.embedder is not None
+            semantic = np.asarray(self.embedder.embed_passages(texts), dtype=np.float32)
+        return _Similarities(tfidf_matrix(texts), semantic, self.settings.centrality)
 
     def summarise_one(self, document: SplitDocument, max_words: int | None = None) -> Summary:
         budget = max_words or self.settings.max_words
@@ -104,11 +160,11 @@ class ExtractiveSummariser:
             candidates = [s for s in document.sentences if s.kind != "table"] or list(document.sentences)
         if not candidates:
             return Summary(text="", model=self.model_id)
-        similarity, lexical = self._similarities(candidates)
+        similarities = self._similarities(candidates)
         position = 1.0 - np.arange(len(candidates), dtype=np.float32) / len(candidates)
         weight = self.settings.position_weight / (1.0 + self.settings.position_weight)
-        relevance = (1.0 - weight) * _centrality(similarity) + weight * position
-        chosen = self._select(candidates, similarity, lexical, relevance, budget)
+        relevance = (1.0 - weight) * similarities.centrality() + weight * position
+        chosen = self._select(candidates, similarities, relevance, budget)
         if not chosen:  # even the best sentence is over budget: cut it at the budget
             best = int(np.argmax(relevance))
             return self._truncated(candidates[best], float(relevance[best]), budget)
@@ -122,28 +178,24 @@ class ExtractiveSummariser:
         return Summary(" ".join(s.text for s in sentences), self.model_id, sentences)
 
     def _select(
-        self,
-        candidates: list[Sentence],
-        similarity: np.ndarray,
-        lexical: np.ndarray,
-        relevance: np.ndarray,
-        budget: int,
+        self, candidates: list[Sentence], similarities: _Similarities, relevance: np.ndarray, budget: int
     ) -> list[int]:
+        """MMR: take the best of relevance against overlap with the chosen, while the budget lasts.
+        A sentence that no longer fits, or repeats a chosen one, never will again (the chosen set only
+        grows), so it leaves the running at once: one pass over the sentences per sentence chosen."""
         trade_off = self.settings.redundancy
+        words = np.array([sentence.words for sentence in candidates])
+        overlap = np.zeros(len(candidates), dtype=np.float32)
+        open_ = words <= budget
         chosen: list[int] = []
-        used = 0
-        remaining = set(range(len(candidates)))
-        while remaining:
-            overlap = {i: max((similarity[i, j] for j in chosen), default=0.0) for i in remaining}
-            best = max(
-                remaining, key=lambda i: (trade_off * relevance[i] - (1.0 - trade_off) * overlap[i], -i)
-            )
-            remaining.discard(best)
-            repeats = max((lexical[best, j] for j in chosen), default=0.0) > _NEAR_DUPLICATE
-            if used + candidates[best].words > budget or repeats:
-                continue
+        while open_.any():
+            score = np.where(open_, trade_off * relevance - (1.0 - trade_off) * overlap, -np.inf)
+            best = int(np.argmax(score))  # the first of equal scores: the earliest sentence
             chosen.append(best)
-            used += candidates[best].words
+            budget -= int(words[best])
+            open_[best] = False
+            open_ &= (words <= budget) & (similarities.lexical_to(best) <= _NEAR_DUPLICATE)
+            overlap = np.maximum(overlap, similarities.scoring_to(best))
         return chosen
 
     def _truncated(self, sentence: Sentence, score: float, budget: int) -> Summary:

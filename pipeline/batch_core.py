@@ -56,10 +56,10 @@ class DocumentFailure(Exception):
     """A document that cannot be summarised; the message is the reason written to the errors file."""
 
 
-def _document(record_id: str, text: str | None, path: str | None) -> Document:
+def _document(record_id: str, text: str | None, path: str | None, max_chars: int) -> Document:
     if path is not None:
         try:
-            return Document(load_document(path).text, record_id)
+            return Document(load_document(path, max_chars).text, record_id)
         except VidocError as error:  # binary, undecodable, empty file: the loader's own words
             raise DocumentFailure(error.message.removeprefix(f"{path}: ")) from None
     if not text or not text.strip():
@@ -72,7 +72,7 @@ def _document(record_id: str, text: str | None, path: str | None) -> Document:
 
 
 def _prepare(record_id: str, text: str | None, path: str | None, config: Config) -> SplitDocument:
-    prepared = prepare(_document(record_id, text, path), config)
+    prepared = prepare(_document(record_id, text, path, config.documents.max_chars), config)
     if not prepared.sentences:
         raise DocumentFailure("nothing to summarise after cleaning")
     return prepared

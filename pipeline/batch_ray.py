@@ -149,6 +149,11 @@ def release_watchdog(watchdog: subprocess.Popen[bytes]) -> None:
         watchdog.wait()
 
 
+def cluster_address(address: str | None) -> str | None:
+    """The cluster to join: ``--ray-address``, else ``RAY_ADDRESS``; None means a local instance."""
+    return address or os.environ.get("RAY_ADDRESS") or None
+
+
 def start_ray(address: str | None, workers: int | None) -> Any:
     """Join the cluster at ``address``, or start a local instance with this machine's cores."""
     global _watchdog
@@ -156,17 +161,18 @@ def start_ray(address: str | None, workers: int | None) -> Any:
     if ray.is_initialized():
         return ray
     quiet = {"include_dashboard": False, "log_to_driver": False, "logging_level": "ERROR"}
-    if address:
+    address = cluster_address(address)
+    if address:  # a cluster vidoc did not start: it sizes itself, and nothing of it may be killed
         ray.init(address=address, **quiet)
     else:
-        # With RAY_ADDRESS set, ray.init joins that cluster instead: nothing of it may be killed. (The
-        # watchdog never would: it kills only this driver's descendants, and a joined cluster is none.)
-        if not os.environ.get("RAY_ADDRESS") and _watchdog is None:
+        if _watchdog is None:
             _watchdog = watch_local_ray()  # before ray.init: a kill while Ray starts is covered too
-        # One CPU slot more than the actors take: with every slot held by an actor, Ray Data
-        # backpressures the read tasks forever and the run hangs with nothing to summarise.
+        # "local": a new instance even when `ray start` left one running on this machine (plain
+        # ray.init() would join that one, and then refuses num_cpus with a ValueError). One CPU slot
+        # more than the actors take: with every slot held by an actor, Ray Data backpressures the read
+        # tasks forever and the run hangs with nothing to summarise.
         cores = os.cpu_count() or 1
-        ray.init(num_cpus=max(cores, workers or cores) + 1, **quiet)
+        ray.init(address="local", num_cpus=max(cores, workers or cores) + 1, **quiet)
     # vidoc reports progress and failures itself; Ray Data would log every failed block with its traceback.
     logging.getLogger("ray.data").setLevel(logging.CRITICAL)
     context = ray.data.DataContext.get_current()
@@ -479,6 +485,7 @@ def run_ray(
     """Summarise the pending records on Ray; the driver writes each result block through the sink."""
     if not run.pending:
         return  # everything is in the output already: no need to start Ray
+    address = cluster_address(address)
     check_summariser(config, address)  # fail here, not in every actor
     ray = start_ray(address, workers)
     stop.install()  # after ray.init, which may have installed handlers of its own

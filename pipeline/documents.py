@@ -204,8 +204,23 @@ def _pdf_to_text(path: Path) -> str:
     return "\n\n".join(page.strip() for page in pages if page.strip())
 
 
-def load_document(path: str | Path) -> Document:
-    """Load one file; raise ``VidocError`` for anything a user can fix (missing, empty, binary...)."""
+MAX_BYTES_PER_CHAR = 4  # no text encoding vidoc reads spends more on one character
+LENGTH_FIX = "Split the document, or raise the limit with --max-chars N (config: documents.max_chars)."
+
+
+def check_length(document: Document, max_chars: int) -> None:
+    """Refuse a document longer than ``documents.max_chars``: past what was measured to work, a user
+    gets this line and a way out instead of minutes of work ending in a MemoryError."""
+    if len(document.text) > max_chars:
+        raise VidocError(
+            f"{document.source}: {len(document.text):,} characters, more than the limit of {max_chars:,}.",
+            LENGTH_FIX,
+        )
+
+
+def load_document(path: str | Path, max_chars: int | None = None) -> Document:
+    """Load one file; raise ``VidocError`` for anything a user can fix (missing, empty, binary, too
+    long for ``max_chars``...)."""
     path = Path(path)
     source = str(path)
     if not path.exists():
@@ -218,6 +233,13 @@ def load_document(path: str | Path) -> Document:
             f"{source}: unsupported file type '{suffix or '(none)'}'.",
             f"Supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}.",
         )
+    if max_chars is not None and suffix in TEXT_SUFFIXES:
+        size = _file_size(path)
+        if size > max_chars * MAX_BYTES_PER_CHAR:  # refused before a gigabyte file is read into memory
+            raise VidocError(
+                f"{source}: {size:,} bytes, more than the limit of {max_chars:,} characters.",
+                LENGTH_FIX,
+            )
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -237,7 +259,17 @@ def load_document(path: str | Path) -> Document:
             f"{source}: the document has no text (only whitespace or markup).",
             "Pass a document with text; scanned PDFs need OCR first.",
         )
-    return Document(text=text, source=source)
+    document = Document(text=text, source=source)
+    if max_chars is not None:
+        check_length(document, max_chars)
+    return document
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError as error:
+        raise VidocError(f"{path}: cannot read the file ({error.strerror}).") from None
 
 
 def document_paths(arguments: Iterable[str | Path]) -> list[Path]:

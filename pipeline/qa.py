@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.cleaning import clean
 from pipeline.config import Config
 from pipeline.document_roles import asks_about_roles, role_passages
 from pipeline.documents import Document
@@ -19,7 +18,8 @@ from pipeline.errors import VidocError
 from pipeline.index import Index
 from pipeline.protocols import Answer, Embedder, Reader, ScoredPassage, StreamingReader
 from pipeline.retrieval import Retriever
-from pipeline.splitting import SplitDocument, split
+from pipeline.splitting import SplitDocument
+from pipeline.summarise import prepare
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class QuestionAnswerer:
     def add(self, documents: Sequence[Document]) -> None:
         """Clean, split and index ``documents`` (vectors come from the cache when already seen)."""
         for document in documents:
-            prepared = split(clean(document), self.config.splitter)
+            prepared = prepare(document, self.config)
             if not prepared.passages:
                 raise VidocError(
                     f"{document.source}: no text left to answer from after cleaning.",

@@ -52,7 +52,7 @@ class ChatSession:
     latencies: list[float] = field(default_factory=list)
 
     def open(self, paths: list[str]) -> list[Document]:
-        loaded = [load_document(path) for path in document_paths(paths)]
+        loaded = [load_document(path, self.config.documents.max_chars) for path in document_paths(paths)]
         fresh = [doc for doc in loaded if doc.source not in self.documents]
         if fresh:
             self.answerer.add(fresh)

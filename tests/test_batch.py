@@ -16,7 +16,7 @@ from benchmarks.make_corpus import make_corpus, write_corpus
 from pipeline.batch_io import InvalidLine, Record, detect_input, iter_rows
 from pipeline.batch_output import errors_path, recover_output
 from pipeline.errors import VidocError
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, cli_in_fresh_python, run_cli
 
 
 def read_lines(path: Path) -> list[dict]:
@@ -235,19 +235,8 @@ def test_a_signal_finishes_the_batch_in_hand_and_a_rerun_completes(engine, signu
 
 def test_local_batch_never_imports_ray(corpus, tmp_path) -> None:
     write_corpus(corpus[:1], tmp_path / "in.jsonl")
-    code = (
-        "import sys\nfrom pipeline.cli import main\n"
-        f"args = ['batch', {str(tmp_path / 'in.jsonl')!r}, '--output', {str(tmp_path / 'o.jsonl')!r}]\n"
-        "try:\n    main(args)\n"
-        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
-        "print('heavy:', sorted(m for m in ('ray', 'torch', 'transformers') if m in sys.modules))\n"
-    )
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "heavy: []"
+    _, heavy = cli_in_fresh_python("batch", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "o.jsonl"))
+    assert heavy == []
 
 
 class _PickySummariser:

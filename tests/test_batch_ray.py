@@ -402,9 +402,12 @@ def test_only_a_local_instance_started_here_is_watched(monkeypatch) -> None:
     monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:6379")
     batch_ray.start_ray(None, None)
     assert watched == [] and len(inits) == 3
+    assert [init["address"] for init in inits] == ["auto", "ray://head:10001", "127.0.0.1:6379"]
+    assert not any("num_cpus" in init for init in inits)  # Ray refuses it when joining a cluster
     monkeypatch.delenv("RAY_ADDRESS")
     batch_ray.start_ray(None, None)
-    assert watched == [True] and "address" not in inits[-1]
+    # "local": a fresh instance, not a `ray start` cluster already running on this machine
+    assert watched == [True] and inits[-1]["address"] == "local" and inits[-1]["num_cpus"] >= 2
 
 
 @linux_only

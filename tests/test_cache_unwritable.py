@@ -8,26 +8,14 @@ import errno
 import numpy as np
 import pytest
 
-from models.factory import build_embedder
 from pipeline import appdirs
 from pipeline.appdirs import cache_dir
-from pipeline.config import load_config
 from pipeline.documents import Document
 from pipeline.errors import VidocError
 from pipeline.index import Index
 from pipeline.summarise import prepare
 
 QUESTION = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?"
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config()
-
-
-@pytest.fixture(scope="module")
-def embedder(config):
-    return build_embedder(config)
 
 
 @pytest.fixture(autouse=True)

@@ -114,25 +114,11 @@ def test_split_arguments(seed_path) -> None:
 
 def test_cold_ask_with_the_trained_reader_never_imports_torch(seed_path) -> None:
     """The shipped trained reader runs on ONNX Runtime: a fresh interpreter answers without torch."""
-    import subprocess
-    import sys
+    from tests.conftest import cli_in_fresh_python
 
-    from tests.conftest import ROOT
-
-    code = (
-        "import sys\nfrom pipeline.cli import main\n"
-        f"try:\n    main(['ask', {str(seed_path)!r}, {QUESTION!r}, '--json', '--config', 'trained'])\n"
-        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
-        "heavy = ('torch', 'transformers', 'sentence_transformers', 'ray')\n"
-        "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr
-    answer_line, heavy_line = result.stdout.strip().splitlines()[-2:]
-    assert json.loads(answer_line)["model"].startswith("e5-viquad-reader")
-    assert heavy_line == "heavy: []"
+    output, heavy = cli_in_fresh_python("ask", str(seed_path), QUESTION, "--json", "--config", "trained")
+    assert json.loads(output[-1])["model"].startswith("e5-viquad-reader")
+    assert heavy == []
 
 
 HOSTILE = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202e"  # clear screen, window title, C1 CSI, bidi override

@@ -1,12 +1,9 @@
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import cli_in_fresh_python, run_cli
 
 
 def test_summarize_json_contract(seed_path) -> None:
@@ -30,21 +27,9 @@ def test_summarize_human_output_and_max_words(seed_path) -> None:
 
 def test_offline_default_never_imports_torch(seed_path) -> None:
     """A fresh interpreter, so no other test's imports can hide or fake the result."""
-    code = (
-        "import sys\nfrom pipeline.cli import main\n"
-        f"try:\n    main(['summarize', {str(seed_path)!r}, '--json'])\n"
-        "except SystemExit as exit:\n    assert not exit.code, exit.code\n"
-        "heavy = ('torch', 'transformers', 'sentence_transformers', 'ray')\n"
-        "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
-    )
-    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stderr
-    summary_line, heavy_line = result.stdout.strip().splitlines()[-2:]
-    assert json.loads(summary_line)["summary"]
-    assert heavy_line == "heavy: []"
+    output, heavy = cli_in_fresh_python("summarize", str(seed_path), "--json")
+    assert json.loads(output[-1])["summary"]
+    assert heavy == []
 
 
 @pytest.mark.parametrize(

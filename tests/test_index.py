@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
-from models.factory import build_embedder
 from pipeline.config import load_config
 from pipeline.documents import Document
 from pipeline.index import Index, IndexCache
@@ -29,16 +27,6 @@ class CountingEmbedder:
 
     def embed_queries(self, texts):
         return self.inner.embed_queries(texts)
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config()
-
-
-@pytest.fixture(scope="module")
-def embedder(config):
-    return build_embedder(config)
 
 
 def test_syllable_tokens_keep_numbers_and_dates_whole() -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from pipeline.protocols import ScoredPassage
 from pipeline.qa import QuestionAnswerer
 from pipeline.splitting import Passage
 from pipeline.textnorm import normalize
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli, run_fresh_python
 
 QUESTION = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?"
 MIXED = (
@@ -247,11 +245,7 @@ def test_building_the_reader_imports_no_torch(tiny_phobert_qa_dir) -> None:
         f"reader = build_reader(load_config(overrides={settings!r}))\n"
         "print(reader.model_id, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [str(tiny_phobert_qa_dir), "False", "False"]
+    assert run_fresh_python(code, timeout=120).split() == [str(tiny_phobert_qa_dir), "False", "False"]
 
 
 def test_a_checkpoint_without_qa_head_is_refused(tiny_phobert_encoder_dir) -> None:

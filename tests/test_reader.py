@@ -15,7 +15,7 @@ from models.answer_types import (
     tagged_tokens,
 )
 from models.extractive_reader import ExtractiveReader
-from models.factory import build_embedder, build_reader
+from models.factory import build_reader
 from models.unmentioned import unmentioned
 from pipeline.config import load_config
 from pipeline.documents import Document
@@ -36,11 +36,6 @@ REPORT = (
 @pytest.fixture(scope="module")
 def config():
     return load_config(overrides={"reader": {"kind": "extractive"}})  # the rule reader, on its own
-
-
-@pytest.fixture(scope="module")
-def embedder(config):
-    return build_embedder(config)
 
 
 HEALTH_REPORT = (

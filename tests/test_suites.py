@@ -162,3 +162,19 @@ def test_benchmark_adapters_read_their_formats(tmp_path: Path, monkeypatch) -> N
     assert only.answers == ("2,1 triệu",) and context[slice(*only.evidence_span)] == "2,1 triệu"
     (summary,) = find_suite("vietnews").items
     assert summary.references == ("Tóm tắt.",) and summary.document.text == "Bài báo dài."
+
+
+def test_a_home_that_cannot_be_written_does_not_break_a_good_suite(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from pipeline import appdirs
+
+    monkeypatch.setattr(appdirs, "_warned", set())
+    home = tmp_path / "home-is-a-file"
+    home.write_text("", encoding="utf-8")
+    monkeypatch.setenv("VIDOC_HOME", str(home))
+    (tmp_path / "doc.txt").write_text(DOC, encoding="utf-8")
+    suite = load_suite(_write_suite(tmp_path, _rows()))
+    assert len(suite.items) == 3
+    (warning,) = capsys.readouterr().err.strip().splitlines()
+    assert "Not a directory" in warning and "Going on without the datasets cache" in warning

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from pipeline.config import ReaderConfig, load_config
 from pipeline.errors import VidocError
 from pipeline.protocols import ScoredPassage
 from pipeline.splitting import Passage
-from tests.conftest import ROOT, run_cli
+from tests.conftest import run_cli, run_fresh_python
 
 QUESTION = "Đảng bộ quận có bao nhiêu đảng viên?"
 CONTEXT = "Toàn Đảng bộ quận có 20.585 đảng viên, sinh hoạt tại 11 đảng bộ phường, ngày 4/7/2017."
@@ -112,11 +110,7 @@ def test_reading_imports_no_torch(tiny_e5_onnx_dir: Path) -> None:
         "answer = reader.read('Bao nhiêu đảng viên?', [ScoredPassage(passage, 1.0)])\n"
         "print(bool(answer.text), 'torch' in sys.modules, 'transformers' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "False", "False"]
+    assert run_fresh_python(code, timeout=120).split() == ["True", "False", "False"]
 
 
 def test_export_refuses_a_reader_with_other_embeddings(tiny_xlmr_qa_dir: Path, tmp_path: Path) -> None:

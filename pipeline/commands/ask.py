@@ -11,10 +11,8 @@ from pathlib import Path
 
 import typer
 
+from pipeline.commands.options import CONFIG_HELP, length_override, max_chars_option
 from pipeline.errors import VidocError
-
-CONFIG_HELP = "Preset name (configs/NAME.yaml) or a YAML file merged over the default."
-
 
 # click consumes a ``--`` before the command sees its arguments; ``pipeline.cli.main`` leaves this mark
 # where it stood, so that ``vidoc ask report.txt -- in`` asks "in" even when a folder ``in`` exists.
@@ -55,6 +53,7 @@ def ask_command(
     top_k: int | None = typer.Option(None, "--top-k", "-k", min=1, help="Passages to retrieve per question."),
     config: str | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per question, one per line."),
+    max_chars: int | None = max_chars_option(),
 ) -> None:
     """Answer questions about documents; each answer cites the passage it comes from."""
     from pipeline.config import load_config
@@ -78,8 +77,9 @@ def ask_command(
     for number, question in enumerate(questions, 1):
         if not question.strip():
             raise VidocError(f"question {number} is empty (only whitespace).", "Ask a question in words.")
-    settings = load_config(config)
-    documents = [load_document(path) for path in document_paths(paths)]  # fail before any model loads
+    settings = load_config(config, length_override(max_chars))
+    limit = settings.documents.max_chars
+    documents = [load_document(path, limit) for path in document_paths(paths)]  # fail before models load
     answerer = QuestionAnswerer(settings)
     answerer.add(documents)
     if as_json:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.commands.summarize import CONFIG_HELP
+from pipeline.commands.options import CONFIG_HELP, length_override, max_chars_option
 from pipeline.errors import VidocError
 
 
@@ -61,6 +61,7 @@ def batch_command(
         min=1,
         help="Ray actors, each building the summariser once (default: one per core, or per GPU).",
     ),
+    max_chars: int | None = max_chars_option(),
 ) -> None:
     """Summarise every document of INPUT into OUT; rerun the same command to resume."""
     from pipeline.batch import batch_progress, finish_run, open_run, run_local
@@ -71,7 +72,7 @@ def batch_command(
 
     if engine is Engine.local and (ray_address or workers):
         raise VidocError("--ray-address and --workers apply to --engine ray only.")
-    settings = load_config(config)
+    settings = load_config(config, length_override(max_chars))
     spec = detect_input(input, id_column, text_column, follow_symlinks)
     if _parquet_output(output):
         if engine is not Engine.ray:

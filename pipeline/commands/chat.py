@@ -6,16 +6,18 @@ from pathlib import Path
 
 import typer
 
-from pipeline.commands.summarize import CONFIG_HELP
+from pipeline.commands.options import CONFIG_HELP, length_override, max_chars_option
 
 
 def chat_command(
     paths: list[Path] = typer.Argument(..., help="Documents or folders to ask about."),
     config: str | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show each answer's latency."),
+    max_chars: int | None = max_chars_option(),
 ) -> None:
     """Ask questions about documents in a terminal (:help for commands, Ctrl-D to quit)."""
     from pipeline.config import load_config
     from pipeline.repl import run_chat
 
-    raise typer.Exit(run_chat([str(path) for path in paths], load_config(config), verbose=verbose))
+    settings = load_config(config, length_override(max_chars))
+    raise typer.Exit(run_chat([str(path) for path in paths], settings, verbose=verbose))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pipeline.commands.summarize import CONFIG_HELP
+from pipeline.commands.options import CONFIG_HELP
 from pipeline.errors import VidocError
 
 if TYPE_CHECKING:

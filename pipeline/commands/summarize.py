@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
+from pipeline.commands.options import CONFIG_HELP, length_override, max_chars_option
 from pipeline.errors import VidocError
-
-CONFIG_HELP = "Preset name (configs/NAME.yaml) or a YAML file merged over the default."
 
 
 def summarize_command(
@@ -16,6 +15,7 @@ def summarize_command(
     config: str | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     max_words: int | None = typer.Option(None, "--max-words", min=10, help="Word budget of each summary."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per document, one per line."),
+    max_chars: int | None = max_chars_option(),
 ) -> None:
     """Summarise each document."""
     from models.factory import build_summariser
@@ -25,8 +25,9 @@ def summarize_command(
     from pipeline.terminal_text import json_line, terminal_safe
 
     overrides = {"summariser": {"max_words": max_words}} if max_words else None
-    settings = load_config(config, overrides)
-    documents = [load_document(path) for path in document_paths(paths)]  # fail before any work
+    settings = load_config(config, length_override(max_chars, overrides))
+    limit = settings.documents.max_chars
+    documents = [load_document(path, limit) for path in document_paths(paths)]  # fail before any work
     summariser = build_summariser(settings)
     results = summarise_documents(documents, settings, summariser)
     if as_json:
