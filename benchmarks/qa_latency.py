@@ -87,10 +87,10 @@ def main() -> None:
         f"indexing (embed + BM25 tokens, cache off): {passages} passages in {seconds:.2f} s "
         f"= {passages / seconds:.0f} passages/s"
     )
+    Index.build(prepared, answerer.embedder, config)  # fills the cache when these documents are new to it
     began = time.perf_counter()
     Index.build(prepared, answerer.embedder, config)
-    Index.build(prepared, answerer.embedder, config)
-    print(f"re-opening the same documents from the cache: {1000 * (time.perf_counter() - began) / 2:.1f} ms")
+    print(f"re-opening the same documents from the cache: {1000 * (time.perf_counter() - began):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ Systems, all through retrieval as ``vidoc ask`` runs them (bundled suites) or on
 - ``rules``: ``reader.kind: extractive`` (the hand-written reader);
 - ``span``: ``reader.kind: trained`` with ``rules: off`` (the int8 ONNX model alone);
 - ``span+lookups``, ``span+rules-gate``, ``rules-first+span``: ``rules: lookups | gate | first``
-  (models/trained_reader.py says what each does).
+  (models/trained_reader.py says what each does);
+- ``span+types``, ``rules-first+span+types``: as ``span`` and ``rules-first+span``, with
+  ``check_type: true`` (only spans of the type the question asks for: models/span_types.py).
 
 The threshold sweep reads every question once and applies each threshold to the recorded margins, on
 the four development suites only (the blind suites and ViQuAD test are never used to choose it).
@@ -40,6 +42,8 @@ SYSTEMS = {
     "span+lookups": {"kind": "trained", "rules": "lookups"},
     "span+rules-gate": {"kind": "trained", "rules": "gate"},
     "rules-first+span": {"kind": "trained", "rules": "first"},
+    "span+types": {"kind": "trained", "rules": "off", "check_type": True},
+    "rules-first+span+types": {"kind": "trained", "rules": "first", "check_type": True},
 }
 
 
@@ -136,6 +140,9 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="An exported reader folder instead of the bundled one.")
     parser.add_argument("--no-viquad2", action="store_true", help="Skip the UIT-ViQuAD 2.0 sample.")
     parser.add_argument("--no-suites", action="store_true", help="Skip the bundled suites.")
+    parser.add_argument(
+        "--development-only", action="store_true", help="Only the development suites (while choosing)."
+    )
     args = parser.parse_args()
     if args.model:
         for system in SYSTEMS.values():
@@ -144,7 +151,8 @@ def main() -> None:
     default_threshold = build_reader(load_config()).threshold if args.threshold is None else args.threshold
     embedder = build_embedder(load_config())
     suites = suite_items()
-    items = [] if args.no_suites else [i for name in (*DEVELOPMENT, *BLIND) for i in suites.get(name, [])]
+    chosen = DEVELOPMENT if args.development_only else (*DEVELOPMENT, *BLIND)
+    items = [] if args.no_suites else [i for name in chosen for i in suites.get(name, [])]
     print(f"trained reader threshold: {default_threshold}")
     item_f1: dict[str, list[float]] = {}  # per system, each item's F1 in ``items`` order (paired tests)
     for system_name, system in SYSTEMS.items():
@@ -169,6 +177,8 @@ def main() -> None:
         if system_name != "rules" and "rules" in item_f1:
             for group, names in (("development", DEVELOPMENT), ("blind", BLIND)):
                 keep = [i for i, (item, _) in enumerate(rows) if item.suite in names]
+                if not keep:
+                    continue
                 delta, (low, high), p = paired_difference(
                     [item_f1["rules"][i] for i in keep], [item_f1[system_name][i] for i in keep]
                 )

@@ -24,6 +24,7 @@ import numpy as np
 from models.phobert_alignment import AlignedTokens
 from models.qa_inputs import PairTemplate
 from models.qa_windows import Span, best_span, no_answer_score, question_budget, window_bounds
+from models.span_types import TokenTest, fitting_spans, token_test
 from pipeline.config import ReaderConfig
 from pipeline.protocols import Answer, ScoredPassage, cite_answer
 
@@ -117,9 +118,15 @@ class SpanReader:
         return windows
 
     def _best(
-        self, windows: list[_Window], logits: list[Logits], passages: list[AlignedTokens]
+        self,
+        windows: list[_Window],
+        logits: list[Logits],
+        passages: list[AlignedTokens],
+        texts: list[str],
+        fits: TokenTest | None,
     ) -> tuple[_Found | None, float]:
-        """The best span over all windows, and the lowest no-answer score among them (SQuAD 2.0)."""
+        """The best span over all windows (of those that fit the question's type, when ``fits`` says),
+        and the lowest no-answer score among them (SQuAD 2.0)."""
         found: _Found | None = None
         null = float("inf")
         for window, (starts, ends) in zip(windows, logits, strict=True):
@@ -127,14 +134,17 @@ class SpanReader:
             spans = passages[window.passage].spans[window.first : window.last]
             begins = np.array([s[0] for s in spans])
             finishes = np.array([s[1] for s in spans])
-            covers_text = finishes[None, :] > begins[:, None]
+            allowed = finishes[None, :] > begins[:, None]  # spans that cover some text
+            if fits is not None:
+                text = texts[window.passage]
+                allowed &= fitting_spans([text[start:end] for start, end in spans], fits)
             span = best_span(
                 starts,
                 ends,
                 window.offset,
                 window.offset + len(spans) - 1,
                 self.settings.max_answer_tokens,
-                covers_text,
+                allowed,
             )
             if span is not None and (found is None or span.score > found.span.score):
                 found = _Found(window, span)
@@ -147,7 +157,9 @@ class SpanReader:
             return SpanReading(Answer(None, 0.0, (), self.model_id), None)
         tokens = [self._passage_tokens(p.passage.text) for p in passages]
         windows = self._windows(self._question_ids(question), tokens)
-        found, null = self._best(windows, self.backend.logits([w.ids for w in windows]), tokens)
+        fits = token_test(question) if self.settings.check_type else None
+        texts = [p.passage.text for p in passages]
+        found, null = self._best(windows, self.backend.logits([w.ids for w in windows]), tokens, texts, fits)
         if found is None:
             return SpanReading(Answer(None, 0.0, (), self.model_id), None)
         margin = found.span.score - null

@@ -76,6 +76,8 @@ class ReaderConfig(_Section):
     # the work with the rule reader is `rules` (models/trained_reader.py; README figures).
     passages: int = Field(3, ge=1)
     rules: Literal["off", "lookups", "gate", "first"] = "first"
+    # span readers: only spans of the type the question asks for (models/span_types.py)
+    check_type: bool = False
 
     @field_validator("word_segmented", mode="before")
     @classmethod

@@ -84,6 +84,23 @@ def test_answers_are_slices_of_the_original_text(tiny_e5_onnx_dir: Path) -> None
     assert abstained.read(QUESTION, [_scored(text)]).text is None
 
 
+def test_check_type_keeps_only_spans_of_the_asked_type(tiny_e5_onnx_dir: Path) -> None:
+    """A random tiny model proposes any span; with ``check_type`` a number question gets one holding a
+    number, a person question one holding a capitalised word, and no fitting span means no answer."""
+    from models.trained_reader import TrainedReader
+
+    checked = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, rules="off", check_type=True))
+    for question in (QUESTION, "Sinh hoạt tại mấy đảng bộ phường?", "Ngày nào?"):
+        answer = checked.read(question, [_scored(CONTEXT)])
+        assert answer.text and any(character.isdigit() for character in answer.text), (question, answer)
+    who = checked.read("Ai phát biểu?", [_scored(CONTEXT)])
+    assert who.text and any(word[:1].isupper() for word in who.text.split())
+    no_number = "Toàn thể đảng viên sinh hoạt đều đặn tại các chi bộ phường."
+    assert checked.read(QUESTION, [_scored(no_number)]).text is None
+    unchecked = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, rules="off"))
+    assert unchecked.read(QUESTION, [_scored(no_number)]).text  # without the check any span may answer
+
+
 def test_table_and_signer_questions_go_to_the_lookups(tiny_e5_onnx_dir: Path) -> None:
     from models.trained_reader import TrainedReader
 
