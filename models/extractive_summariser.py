@@ -14,14 +14,15 @@ dense sentence × sentence matrix of them would need 360 GB.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
 
+from models.sentence_features import sentence_features, title_of
+from models.sentence_scorer import SentenceScorer, load_scorer
+from models.tfidf import mean_to_others, rescaled, tfidf_matrix
 from pipeline.config import SummariserConfig
 from pipeline.protocols import Embedder, Summary, SummarySentence
 from pipeline.splitting import Sentence, SplitDocument
@@ -30,54 +31,6 @@ _SYLLABLE = re.compile(r"\w+")
 _MIN_WORDS = 6
 _NEAR_DUPLICATE = 0.85  # similarity above which a sentence only repeats one already chosen
 _STRETCH_SAMPLE = 2048  # sentences whose pairwise cosines set the stretch of a longer document
-
-
-def syllables(text: str) -> list[str]:
-    """Lower-cased syllables (and numbers such as 20.585 kept whole) for TF-IDF."""
-    return [token.casefold() for token in re.findall(r"\d+(?:[.,/-]\d+)*|\w+", text)]
-
-
-def tfidf_matrix(texts: Sequence[str]) -> sparse.csr_matrix:
-    """Row-normalised TF-IDF vectors (sublinear tf, smoothed idf) over syllables, one sparse row each."""
-    vocabulary: dict[str, int] = {}
-    columns: list[int] = []
-    weights: list[float] = []
-    row_starts = [0]
-    for text in texts:
-        for token, count in Counter(syllables(text)).items():
-            columns.append(vocabulary.setdefault(token, len(vocabulary)))
-            weights.append(1.0 + math.log(count))
-        row_starts.append(len(columns))
-    shape = (len(texts), max(len(vocabulary), 1))
-    matrix = sparse.csr_matrix(
-        (np.asarray(weights, dtype=np.float32), np.asarray(columns, dtype=np.int64), row_starts), shape=shape
-    )
-    document_frequency = np.bincount(matrix.indices, minlength=shape[1])
-    matrix.data *= (np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0).astype(np.float32)[
-        matrix.indices
-    ]
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1), dtype=np.float32).ravel())
-    matrix.data /= np.repeat(np.maximum(norms, 1e-12), np.diff(matrix.indptr))
-    return matrix
-
-
-def _mean_to_others(vectors: np.ndarray | sparse.csr_matrix) -> np.ndarray:
-    """Each row's mean dot product with the other rows, without forming the row × row matrix."""
-    count = vectors.shape[0]
-    total = np.asarray(vectors.sum(axis=0)).ravel()
-    to_all = np.asarray(vectors @ total).ravel()
-    to_self = (
-        np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel()
-        if sparse.issparse(vectors)
-        else (np.einsum("ij,ij->i", vectors, vectors))
-    )
-    return (to_all - to_self) / (count - 1)
-
-
-def _rescaled(scores: np.ndarray) -> np.ndarray:
-    """Scores min-max rescaled to [0, 1] (all ones when they do not differ)."""
-    spread = scores.max() - scores.min()
-    return (scores - scores.min()) / spread if spread > 1e-9 else np.ones_like(scores)
 
 
 def _cosine_range(vectors: np.ndarray) -> tuple[float, float]:
@@ -110,11 +63,11 @@ class _Similarities:
         if self.lexical.shape[0] == 1:
             return np.ones(1, dtype=np.float32)
         if self.mix == "tfidf" or self.semantic is None:
-            return _rescaled(_mean_to_others(self.lexical))
-        semantic = self._stretched(_mean_to_others(self.semantic))
+            return rescaled(mean_to_others(self.lexical))
+        semantic = self._stretched(mean_to_others(self.semantic))
         if self.mix == "embedding":
-            return _rescaled(semantic)
-        return _rescaled((semantic + _mean_to_others(self.lexical)) / 2.0)
+            return rescaled(semantic)
+        return rescaled((semantic + mean_to_others(self.lexical)) / 2.0)
 
     def lexical_to(self, index: int) -> np.ndarray:
         return np.asarray((self.lexical @ self.lexical[index].T).todense()).ravel()
@@ -129,6 +82,15 @@ class _Similarities:
         return (semantic + self.lexical_to(index)) / 2.0
 
 
+def candidate_sentences(document: SplitDocument) -> list[Sentence]:
+    """The sentences a summary may take: body and list sentences of at least ``_MIN_WORDS`` words;
+    headings, table rows and fragments only when the document has nothing else."""
+    candidates = [s for s in document.sentences if s.kind in ("body", "list") and s.words >= _MIN_WORDS]
+    if not candidates:  # a document of headings or fragments: fall back to whatever it has
+        candidates = [s for s in document.sentences if s.kind != "table"] or list(document.sentences)
+    return candidates
+
+
 class ExtractiveSummariser:
     """Centrality + position + MMR sentence selection; deterministic for a given config."""
 
@@ -137,10 +99,13 @@ class ExtractiveSummariser:
             raise ValueError("centrality needs an embedder")
         self.settings = settings
         self.embedder = embedder
-        uses_embedder = embedder is not None and settings.centrality != "tfidf"
-        self.model_id = f"extractive/{settings.centrality}" + (
-            f":{embedder.model_id}" if uses_embedder else ""
+        # a few kB of JSON: read now, so that a bad summariser.scorer fails before any document is read
+        self.scorer: SentenceScorer | None = (
+            load_scorer(settings.scorer) if settings.scoring == "learned" else None
         )
+        uses_embedder = embedder is not None and settings.centrality != "tfidf"
+        ranking = "learned" if settings.scoring == "learned" else settings.centrality
+        self.model_id = f"extractive/{ranking}" + (f":{embedder.model_id}" if uses_embedder else "")
 
     def summarise(self, documents: Sequence[SplitDocument]) -> list[Summary]:
         return [self.summarise_one(document) for document in documents]
@@ -155,15 +120,11 @@ class ExtractiveSummariser:
 
     def summarise_one(self, document: SplitDocument, max_words: int | None = None) -> Summary:
         budget = max_words or self.settings.max_words
-        candidates = [s for s in document.sentences if s.kind in ("body", "list") and s.words >= _MIN_WORDS]
-        if not candidates:  # a document of headings or fragments: fall back to whatever it has
-            candidates = [s for s in document.sentences if s.kind != "table"] or list(document.sentences)
+        candidates = candidate_sentences(document)
         if not candidates:
             return Summary(text="", model=self.model_id)
         similarities = self._similarities(candidates)
-        position = 1.0 - np.arange(len(candidates), dtype=np.float32) / len(candidates)
-        weight = self.settings.position_weight / (1.0 + self.settings.position_weight)
-        relevance = (1.0 - weight) * similarities.centrality() + weight * position
+        relevance = self._relevance(document, candidates, similarities)
         chosen = self._select(candidates, similarities, relevance, budget)
         if not chosen:  # even the best sentence is over budget: cut it at the budget
             best = int(np.argmax(relevance))
@@ -176,6 +137,19 @@ class ExtractiveSummariser:
             for i in picked
         )
         return Summary(" ".join(s.text for s in sentences), self.model_id, sentences)
+
+    def _relevance(
+        self, document: SplitDocument, candidates: list[Sentence], similarities: _Similarities
+    ) -> np.ndarray:
+        """Each candidate's worth before redundancy, in [0, 1]: the learned scorer's probability, or
+        centrality blended with a position prior."""
+        if self.scorer is not None and len(candidates) > 1:
+            title = title_of(document.sentences, candidates[0])
+            features = sentence_features(candidates, title, similarities.lexical)
+            return rescaled(self.scorer.score(features)).astype(np.float32)
+        position = 1.0 - np.arange(len(candidates), dtype=np.float32) / len(candidates)
+        weight = self.settings.position_weight / (1.0 + self.settings.position_weight)
+        return (1.0 - weight) * similarities.centrality() + weight * position
 
     def _select(
         self, candidates: list[Sentence], similarities: _Similarities, relevance: np.ndarray, budget: int

@@ -16,7 +16,9 @@ def require_models_extra(
     require_extra(f"{section}.kind '{kind}'", modules)
 
 
-def require_extra(what: str, modules: tuple[str, ...] = ("torch", "transformers")) -> None:
+def require_extra(
+    what: str, modules: tuple[str, ...] = ("torch", "transformers"), extra: str = "models"
+) -> None:
     """The same check for a command (``vidoc train reader``) rather than a config kind."""
     import importlib
 
@@ -26,5 +28,5 @@ def require_extra(what: str, modules: tuple[str, ...] = ("torch", "transformers"
         except ImportError:
             raise VidocError(
                 f"{what} needs {name}, which is not installed.",
-                "Install the models extra: pip install -e '.[models]'.",
+                f"Install the {extra} extra: pip install -e '.[{extra}]'.",
             ) from None

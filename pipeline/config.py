@@ -37,6 +37,10 @@ class SummariserConfig(_Section):
     centrality: Literal["embedding", "tfidf", "both"] = "tfidf"
     position_weight: float = Field(0.25, ge=0.0)
     redundancy: float = Field(0.7, ge=0.0, le=1.0)
+    # extractive: how sentences are ranked before MMR. centrality: the blend above; learned: a sentence
+    # scorer trained on VietNews (models/sentence_scorer.py), `scorer` naming another one's folder.
+    scoring: Literal["centrality", "learned"] = "centrality"
+    scorer: str | None = None
 
 
 class EmbedderConfig(_Section):

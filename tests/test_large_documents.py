@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from benchmarks.make_corpus import make_document
-from models.extractive_summariser import _NEAR_DUPLICATE, _Similarities, syllables, tfidf_matrix
+from models.extractive_summariser import _NEAR_DUPLICATE, _Similarities
 from models.factory import build_summariser
+from models.tfidf import syllables, tfidf_matrix
 from pipeline.config import load_config
 from pipeline.documents import Document
 from pipeline.summarise import prepare

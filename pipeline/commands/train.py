@@ -1,8 +1,9 @@
-"""``vidoc train reader``: fine-tune an encoder for extractive QA and score it on held-out questions.
+"""``vidoc train reader`` and ``vidoc train summariser``: vidoc's own models, scored on held-out data.
 
-The training data and the held-out file are paths (public sets such as UIT-ViQuAD are never copied
-into the project); the result is a safetensors folder that ``reader.kind: phobert`` loads, and that
-``vidoc models export-reader`` turns into the torch-free int8 reader vidoc ships.
+The training data and the held-out file are paths (public sets such as UIT-ViQuAD and VietNews are
+never copied into the project). The reader is a safetensors folder that ``reader.kind: phobert`` loads,
+and that ``vidoc models export-reader`` turns into the torch-free int8 reader vidoc ships; the
+summariser's sentence scorer is one JSON file that ``summariser.scoring: learned`` reads.
 """
 
 from __future__ import annotations
@@ -158,3 +159,61 @@ def reader_command(
         summary["eval"] = {"file": eval_file.name, "questions": len(held_out), **scores.__dict__}
     (out / "training.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
     typer.echo(f"wrote {out}")
+
+
+@train_app.command("summariser")
+def summariser_command(
+    train: Path = typer.Option(
+        ..., "--train", help="JSONL of articles with abstracts: {id, title, text, summary} a line."
+    ),
+    out: Path = typer.Option(..., "--out", help="Folder for scorer.json (summariser.scorer names it)."),
+    eval_file: Path | None = typer.Option(
+        None, "--eval", help="Held-out JSONL of the same layout: ROUGE against lead and the default."
+    ),
+    eval_limit: int | None = typer.Option(None, "--eval-limit", min=1, help="Score the first N of --eval."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Train on the first N articles."),
+    hidden: int = typer.Option(
+        0, "--hidden", min=0, help="Hidden units of the MLP (0: logistic regression)."
+    ),
+    title_dropout: float = typer.Option(
+        0.3, "--title-dropout", min=0.0, max=1.0, help="Share of articles shown without their title."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace OUT's scorer.json."),
+    seed: int = typer.Option(13, "--seed"),
+) -> None:
+    """Learn a sentence scorer for the extractive summariser from articles and their abstracts."""
+    from models.extras import require_extra
+    from models.summariser_training import SummariserTrainSettings, load_articles, train_summariser
+
+    require_extra("vidoc train summariser", ("sklearn",), extra="train")
+    if (out / "scorer.json").exists() and not force:
+        raise VidocError(f"{out}: already holds a scorer.json.", "Choose another --out, or pass --force.")
+    articles = load_articles(train, limit)
+    held_out = load_articles(eval_file, eval_limit) if eval_file is not None else None  # fail before training
+    settings = SummariserTrainSettings(hidden=hidden, title_dropout=title_dropout, limit=limit, seed=seed)
+    typer.echo(f"train: {len(articles)} articles from {train}", err=True)
+    record = train_summariser(articles, out, settings)
+    typer.echo(
+        f"trained on {record['sentences']} sentences of {record['articles']} articles "
+        f"({100 * record['oracle_share']:.1f} % in the oracle) in {record['seconds']} s",
+        err=True,
+    )
+    if held_out is not None:
+        from eval.summary_validation import SYSTEMS, score_systems
+        from pipeline.config import Config
+
+        config = Config()
+        config = config.model_copy(
+            update={"summariser": config.summariser.model_copy(update={"scorer": str(out)})}
+        )
+        for budget in (60, 130):
+            scores = score_systems(held_out, budget, config)
+            figures = ", ".join(
+                f"{system} {scores.mean(system, 'rouge1'):.3f}/{scores.mean(system, 'rouge2'):.3f}"
+                for system in SYSTEMS
+            )
+            typer.echo(
+                f"eval on {eval_file.name} ({len(held_out)}), {budget} words, ROUGE-1/2 F: {figures}",
+                err=True,
+            )
+    typer.echo(f"wrote {out / 'scorer.json'}")
