@@ -82,10 +82,13 @@ class TableAnswer:
     confidence: float  # 0..1: how much of the question the row and column explain
 
 
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
 def _cells(line: str, offset: int) -> list[Cell]:
     cells = []
     position = line.index("|") + 1
-    for part in line[position:].split("|"):
+    for part in _UNESCAPED_PIPE.split(line[position:]):  # "\|" inside a cell is text, not a border
         stripped = part.strip()
         lead = len(part) - len(part.lstrip())
         cells.append(Cell(stripped, offset + position + lead, offset + position + lead + len(stripped)))

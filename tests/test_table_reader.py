@@ -100,3 +100,12 @@ def test_a_table_below_the_passages_read_is_still_looked_up() -> None:
     ranked = [ScoredPassage(p, 1.0) for p in others] + [ScoredPassage(table, 0.5)]
     answer = ExtractiveReader().read("Năng suất lúa của huyện Mộ Đức là bao nhiêu?", ranked)
     assert answer.text == "64,1"
+
+
+def test_an_escaped_pipe_stays_inside_its_cell() -> None:
+    from models.table_reader import _cells
+
+    line = "| Trường A \\| cơ sở 2 | 520 |"
+    cells = _cells(line, 10)
+    assert [cell.text for cell in cells] == ["Trường A \\| cơ sở 2", "520"]
+    assert all(line[cell.start - 10 : cell.end - 10] == cell.text for cell in cells)

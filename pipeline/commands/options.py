@@ -19,3 +19,15 @@ def length_override(max_chars: int | None, overrides: dict[str, Any] | None = No
     if max_chars is None:
         return overrides
     return {**(overrides or {}), "documents": {"max_chars": max_chars}}
+
+
+ENCODING_HELP = (
+    "Read .txt/.md/.html files as utf-8, tcvn3, vni or cp1258 (default: UTF-8/UTF-16, else the "
+    "legacy Vietnamese encoding detected)."
+)
+
+
+def encoding_option() -> Any:
+    """``--encoding NAME``, checked by ``pipeline.documents.check_encoding`` (a one-line error naming the
+    choices) rather than by click, whose error comes with the usage text."""
+    return typer.Option(None, "--encoding", metavar="NAME", help=ENCODING_HELP)
