@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +33,10 @@ from pipeline.protocols import Embedder
 from pipeline.splitting import Passage, SplitDocument
 
 FORMAT_VERSION = 1
+
+# Called as passages are embedded: (passages done, passages to embed). Only documents that are not in
+# the cache count, so a cached index never calls it (the CLI draws a progress bar from it).
+IndexProgress = Callable[[int, int], None]
 
 
 def cache_key(document: SplitDocument, config: Config, embedder: Embedder) -> str:
@@ -114,11 +118,21 @@ class IndexCache:
             warn_cache_off(unusable(self.directory, error))
 
 
-def _embed(embedder: Embedder, passages: Sequence[Passage], batch_size: int) -> np.ndarray:
+def _embed(
+    embedder: Embedder,
+    passages: Sequence[Passage],
+    batch_size: int,
+    on_batch: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Vectors of ``passages``, a batch at a time; ``on_batch(n)`` after each batch of ``n`` passages."""
     texts = [passage.norm for passage in passages]
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    batches = [embedder.embed_passages(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+    batches = []
+    for i in range(0, len(texts), batch_size):
+        batches.append(embedder.embed_passages(texts[i : i + batch_size]))
+        if on_batch is not None:
+            on_batch(len(texts[i : i + batch_size]))
     return np.asarray(np.concatenate(batches), dtype=np.float32)
 
 
@@ -152,18 +166,37 @@ class Index:
         config: Config,
         cache: IndexCache | None = None,
         use_cache: bool = True,
+        progress: IndexProgress | None = None,
     ) -> Index:
-        """Index ``documents``, reading and filling the on-disk cache unless ``use_cache`` is off."""
+        """Index ``documents``, reading and filling the on-disk cache unless ``use_cache`` is off.
+
+        ``progress`` is told how many of the passages to embed are done (documents found in the cache
+        are not embedded and not counted; with everything cached it is never called).
+        """
         cache = (cache or IndexCache.default()) if use_cache else None
         kind = config.retriever.bm25_tokens
         all_vectors: list[np.ndarray] = []
         all_tokens: list[list[str]] = []
-        for document in documents:
-            key = cache_key(document, config, embedder)
-            entry = cache.load(key, len(document.passages)) if cache else None
+        keys = [cache_key(document, config, embedder) for document in documents]
+        cached = [
+            cache.load(key, len(document.passages)) if cache else None
+            for key, document in zip(keys, documents, strict=True)
+        ]
+        total = sum(len(d.passages) for d, entry in zip(documents, cached, strict=True) if entry is None)
+        done = 0
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress(done, total)
+
+        if progress is not None and total:
+            progress(0, total)
+        for key, document, entry in zip(keys, documents, cached, strict=True):
             if entry is None:
                 entry = DocumentEntry(
-                    _embed(embedder, document.passages, config.embedder.batch_size),
+                    _embed(embedder, document.passages, config.embedder.batch_size, advance),
                     [lexical.tokens(p.text, kind) for p in document.passages],
                 )
                 if cache and document.passages:

@@ -15,7 +15,7 @@ from pipeline.config import Config
 from pipeline.document_roles import asks_about_roles, role_passages
 from pipeline.documents import Document
 from pipeline.errors import VidocError
-from pipeline.index import Index
+from pipeline.index import Index, IndexProgress
 from pipeline.protocols import Answer, Embedder, Reader, ScoredPassage, StreamingReader
 from pipeline.retrieval import Retriever
 from pipeline.splitting import SplitDocument
@@ -76,8 +76,11 @@ class QuestionAnswerer:
         self.roles: list[ScoredPassage] = []
         self._retriever: Retriever | None = None
 
-    def add(self, documents: Sequence[Document]) -> None:
-        """Clean, split and index ``documents`` (vectors come from the cache when already seen)."""
+    def add(self, documents: Sequence[Document], progress: IndexProgress | None = None) -> None:
+        """Clean, split and index ``documents`` (vectors come from the cache when already seen).
+
+        ``progress(done, total)`` is called as passages not in the cache are embedded (the CLI's bar).
+        """
         for document in documents:
             prepared = prepare(document, self.config)
             if not prepared.passages:
@@ -88,7 +91,7 @@ class QuestionAnswerer:
             self.documents.append(prepared)
             roles = role_passages(prepared, first_index=len(prepared.passages))
             self.roles.extend(ScoredPassage(passage, 0.0) for passage in roles)
-        index = Index.build(self.documents, self.embedder, self.config)
+        index = Index.build(self.documents, self.embedder, self.config, progress=progress)
         self._retriever = Retriever(index, self.embedder, self.config.retriever)
 
     @property

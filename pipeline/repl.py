@@ -4,12 +4,19 @@ In a terminal it uses prompt_toolkit (line editing, history in the app directory
 with stdin not a terminal (questions piped in) it answers line by line in plain text with no prompt.
 Ctrl-C cancels the answer in progress (or clears the line), Ctrl-D or ``:quit`` leaves.
 Document text and file names are printed through ``terminal_safe``, so a report cannot drive the terminal.
+
+A follow-up ("còn chi bộ cơ sở thì sao?", "vậy năm nào?", "ông ấy giữ chức vụ gì?") is rewritten into a
+standalone question from the previous turn (``pipeline.followups``) and retrieved and read as that;
+``--verbose`` shows the rewrite. ``:history`` lists the turns, ``:export FILE`` writes them (JSONL or
+Markdown), ``:reset`` forgets the context.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,13 +26,16 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from pipeline.answer_view import plain_answer, render_answer
+from pipeline.answer_view import ABSTENTION, plain_answer, render_answer
 from pipeline.appdirs import app_dir, unusable, warn_cache_off, writable_dir
 from pipeline.config import Config
 from pipeline.documents import Document, document_paths, load_document
 from pipeline.errors import VidocError
+from pipeline.followups import CONTEXT_TURNS, PriorTurn, Rewrite, Rewriter, RuleRewriter
+from pipeline.index import IndexProgress
+from pipeline.indexing_bar import indexing_bar
 from pipeline.qa import AskResult, QuestionAnswerer
-from pipeline.terminal_text import terminal_safe
+from pipeline.terminal_text import json_line, terminal_safe
 
 if TYPE_CHECKING:
     from prompt_toolkit.history import History
@@ -37,8 +47,41 @@ HELP = """Lệnh:
   :docs            danh sách tài liệu đã nạp
   :open ĐƯỜNG_DẪN  nạp thêm tài liệu
   :config          cấu hình và độ trễ trả lời
+  :history         các lượt hỏi đáp đã qua
+  :export TỆP      ghi phiên ra tệp (.jsonl; tên khác: Markdown)
+  :reset           xoá ngữ cảnh, câu hỏi sau được hiểu độc lập
   :quit            thoát (hoặc Ctrl-D)
-Gõ câu hỏi bằng tiếng Việt rồi nhấn Enter."""
+Gõ câu hỏi bằng tiếng Việt rồi nhấn Enter. Câu hỏi tiếp nối
+("còn ... thì sao?", "vậy năm nào?", "ông ấy ...") được hiểu theo lượt trước."""
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """One question of the chat: as typed, as rewritten from the context (None: read as typed), the result."""
+
+    question: str
+    rewritten: str | None
+    result: AskResult
+
+    @property
+    def asked(self) -> str:
+        return self.rewritten or self.question
+
+    def prior(self) -> PriorTurn:
+        return PriorTurn(self.asked, self.result.answer.text)
+
+    def to_json(self, number: int) -> dict:
+        record = self.result.to_json()
+        return {
+            "turn": number,
+            "question": self.question,
+            "rewritten": self.rewritten,
+            "answer": record["answer"],
+            "score": record["score"],
+            "citations": record["citations"],
+            "model": record["model"],
+            "seconds": record["seconds"],
+        }
 
 
 @dataclass
@@ -50,20 +93,43 @@ class ChatSession:
     documents: dict[str, Document] = field(default_factory=dict)
     last: AskResult | None = None
     latencies: list[float] = field(default_factory=list)
+    rewriter: Rewriter = field(default_factory=RuleRewriter)
+    turns: list[ChatTurn] = field(default_factory=list)
+    context_start: int = 0  # turns before this one were forgotten by :reset (still in :history)
 
-    def open(self, paths: list[str]) -> list[Document]:
+    def open(self, paths: list[str], progress: IndexProgress | None = None) -> list[Document]:
         loaded = [load_document(path, self.config.documents.max_chars) for path in document_paths(paths)]
         fresh = [doc for doc in loaded if doc.source not in self.documents]
         if fresh:
-            self.answerer.add(fresh)
+            self.answerer.add(fresh, progress=progress)
             self.documents.update((doc.source, doc) for doc in fresh)
         return fresh
 
-    def ask(self, question: str, on_text: Callable[[str], None] | None = None) -> AskResult:
-        result = self.answerer.ask(question, on_text=on_text)
+    def context(self) -> list[PriorTurn]:
+        """The last turns since the last :reset, oldest first, as the rewriter sees them."""
+        return [turn.prior() for turn in self.turns[self.context_start :][-CONTEXT_TURNS:]]
+
+    def rewrite(self, question: str) -> Rewrite:
+        """``question`` made standalone from the context (unchanged when it already is)."""
+        return self.rewriter.rewrite(question.strip(), self.context())
+
+    def ask(
+        self,
+        question: str,
+        on_text: Callable[[str], None] | None = None,
+        rewrite: Rewrite | None = None,
+    ) -> AskResult:
+        """Answer ``question`` as rewritten from the context (or as ``rewrite``); the turn is kept."""
+        rewrite = rewrite or self.rewrite(question)
+        result = self.answerer.ask(rewrite.question, on_text=on_text)
         self.latencies.append(result.seconds)
         self.last = result
+        self.turns.append(ChatTurn(question.strip(), rewrite.question if rewrite.changed else None, result))
         return result
+
+    def reset(self) -> None:
+        """Forget the context: the next question is read as typed."""
+        self.context_start = len(self.turns)
 
     @property
     def prompt_label(self) -> str:
@@ -106,6 +172,79 @@ def _sources_text(session: ChatSession) -> Text:
     return out
 
 
+def _history_text(session: ChatSession) -> Text:
+    if not session.turns:
+        return Text("Chưa có lượt hỏi đáp nào.")
+    out = Text()
+    for number, turn in enumerate(session.turns, 1):
+        if number - 1 == session.context_start and number > 1:
+            out.append("── ngữ cảnh đã xoá (:reset) ──\n", style="dim")
+        out.append(f"{number}. ", style="cyan")
+        out.append(terminal_safe(turn.question) + "\n")
+        if turn.rewritten:
+            out.append(f"   → {terminal_safe(turn.rewritten)}\n", style="dim")
+        out.append(f"   {terminal_safe(plain_answer(turn.result.answer).splitlines()[0])}\n")
+    return out
+
+
+def _markdown(session: ChatSession) -> str:
+    lines = ["# vidoc chat", ""]
+    if session.documents:
+        lines += ["Tài liệu: " + ", ".join(f"`{source}`" for source in session.documents), ""]
+    for number, turn in enumerate(session.turns, 1):
+        record = turn.to_json(number)
+        lines += [f"## {number}. {turn.question}", ""]
+        if turn.rewritten:
+            lines += [f"*Câu hỏi đã viết lại:* {turn.rewritten}", ""]
+        answer = record["answer"] if record["answer"] is not None else ABSTENTION
+        lines += [f"**Trả lời:** {answer}", ""]
+        for citation in record["citations"]:
+            where = f"`{citation['source']}` [{citation['passage']}] {citation['start']}–{citation['end']}"
+            if "answer_start" in citation:
+                where += f", câu trả lời {citation['answer_start']}–{citation['answer_end']}"
+            quoted = "\n".join(f"> {line}" for line in citation["text"].splitlines() or [""])
+            lines += [f"- {where} (điểm {citation['score']:.2f})", "", quoted, ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def export_session(session: ChatSession, path: Path) -> None:
+    """Write the session's turns to ``path``: JSONL (one turn a line) for ``.jsonl``, else Markdown.
+
+    Written to a temporary file in the same folder and renamed, so an interrupted export leaves the old
+    file (or none), never half of one. OSError propagates: the caller says it in one line.
+    """
+    if path.suffix.lower() == ".jsonl":
+        text = "".join(json_line(turn.to_json(n)) + "\n" for n, turn in enumerate(session.turns, 1))
+    else:
+        text = _markdown(session)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it 0600; an export is an ordinary file
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _export(argument: str, session: ChatSession, console: Console) -> None:
+    if not argument.strip():
+        console.print("Cách dùng: :export TỆP (.jsonl hoặc .md)", markup=False)
+        return
+    path = Path(argument.strip()).expanduser()
+    try:
+        export_session(session, path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        console.print(terminal_safe(f"Lỗi: không ghi được {path}: {reason}"), markup=False, highlight=False)
+        return
+    shown = terminal_safe(f"Đã ghi {len(session.turns)} lượt vào {path}.")
+    console.print(shown, markup=False, highlight=False)
+
+
 def handle_command(line: str, session: ChatSession, console: Console) -> bool:
     """Run a ``:command``; return False when the session should end."""
     name, _, argument = line[1:].strip().partition(" ")
@@ -127,11 +266,19 @@ def handle_command(line: str, session: ChatSession, console: Console) -> bool:
             console.print("Cách dùng: :open ĐƯỜNG_DẪN", markup=False)
         else:
             try:
-                added = session.open([argument.strip()])
+                with indexing_bar(enabled=_bar_wanted(console)) as progress:
+                    added = session.open([argument.strip()], progress=progress)
             except VidocError as error:
                 console.print(terminal_safe(f"Lỗi: {error}"), markup=False, highlight=False)
             else:
                 console.print(f"Đã nạp {len(added)} tài liệu.", markup=False)
+    elif name == "history":
+        console.print(_history_text(session))
+    elif name == "export":
+        _export(argument, session, console)
+    elif name == "reset":
+        session.reset()
+        console.print("Đã xoá ngữ cảnh; câu hỏi tiếp theo được hiểu độc lập.", markup=False)
     elif name == "config":
         console.print(f"config: {session.config.name}", markup=False, highlight=False)
         console.print(session.config.model_dump_json(indent=2), markup=False, highlight=False)
@@ -151,8 +298,15 @@ def _answer(question: str, session: ChatSession, console: Console, verbose: bool
         shown = terminal_safe(piece)
         console.print(shown, end="", style="dim", markup=False, highlight=False, soft_wrap=True)
 
+    rewrite = session.rewrite(question)
+    if verbose and rewrite.changed:
+        shown = f"→ rewritten: {terminal_safe(rewrite.question)}"
+        if plain:
+            print(shown, flush=True)
+        else:
+            console.print(shown, style="dim", markup=False, highlight=False)
     try:
-        result = session.ask(question, on_text=None if plain else show_piece)
+        result = session.ask(question, on_text=None if plain else show_piece, rewrite=rewrite)
     except KeyboardInterrupt:
         console.print("\n(đã huỷ câu trả lời)" if streamed else "(đã huỷ câu trả lời)", markup=False)
         return
@@ -214,6 +368,14 @@ def _piped_lines() -> Iterator[str]:
         yield line.rstrip("\n")
 
 
+def _bar_wanted(console: Console) -> bool:
+    """The indexing bar is drawn on stderr when it is a terminal and the answers' console writes to a
+    terminal too (never into a file or pipe the answers go to)."""
+    from pipeline.indexing_bar import stderr_is_terminal
+
+    return stderr_is_terminal() and console.is_terminal
+
+
 def run_chat(paths: list[str], config: Config, verbose: bool = False, interactive: bool | None = None) -> int:
     """Load the documents, then answer until :quit or end of input. Returns the exit code."""
     interactive = sys.stdin.isatty() if interactive is None else interactive
@@ -221,15 +383,18 @@ def run_chat(paths: list[str], config: Config, verbose: bool = False, interactiv
     session = ChatSession(config, QuestionAnswerer(config))
     started = time.perf_counter()
     if interactive:
-        with console.status("Đang đọc và lập chỉ mục tài liệu…"):
-            session.open(paths)
+        # embedding a new document draws a bar on stderr instead of the spinner
+        spinner = console.status("Đang đọc và lập chỉ mục tài liệu…")
+        with spinner, indexing_bar(enabled=_bar_wanted(console), before_start=spinner.stop) as progress:
+            session.open(paths, progress=progress)
         elapsed = time.perf_counter() - started
         console.print(
             f"Đã nạp {len(session.documents)} tài liệu trong {elapsed:.1f} s. Gõ :help để xem lệnh.",
             markup=False,
         )
     else:
-        session.open(paths)
+        with indexing_bar(enabled=_bar_wanted(console)) as progress:
+            session.open(paths, progress=progress)
     lines: Callable[[], Iterator[str]] = (lambda: _terminal_lines(session)) if interactive else _piped_lines
     for line in lines():
         text = line.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -53,6 +54,7 @@ def test_terminal_session(seed_path, tmp_path) -> None:
         dimensions=(40, 160),
     )
     try:
+        child.expect("indexing")  # the seed is not in this fresh VIDOC_HOME's cache: a bar on stderr
         child.expect("❯")
         child.sendline(QUESTION)
         child.expect("20.585")
@@ -205,3 +207,106 @@ def test_unwritable_home_keeps_the_history_in_memory_and_says_so_once(tmp_path, 
     history.store_string("câu hỏi hai")
     (warning,) = capsys.readouterr().err.strip().splitlines()
     assert "Is a directory" in warning and "without the chat history" in warning
+
+
+FOLLOW_UP = "còn chi bộ cơ sở thì sao?"
+REWRITTEN = "Đảng bộ quận Thanh Xuân có bao nhiêu chi bộ cơ sở?"
+
+
+def test_a_follow_up_is_answered_from_its_rewrite_and_the_session_exports(
+    seed_path, seed_text, tmp_path
+) -> None:
+    lines = "\n".join(
+        [
+            QUESTION,
+            FOLLOW_UP,
+            ":history",
+            f":export {tmp_path / 'chat.jsonl'}",
+            f":export {tmp_path / 'chat.md'}",
+            f":export {tmp_path / 'missing' / 'chat.md'}",
+            f":export {tmp_path}",
+            ":reset",
+            FOLLOW_UP,
+            ":history",
+        ]
+    )
+    result = run_cli("chat", str(seed_path), "--verbose", input=lines + "\n", env_extra={"COLUMNS": "400"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count(f"→ rewritten: {REWRITTEN}") == 1  # after :reset the follow-up is read alone
+    assert "25 chi bộ cơ sở" in out  # what the rewrite retrieves (read alone: "11 đảng bộ phường")
+    assert f"2. {FOLLOW_UP}\n   → {REWRITTEN}\n   25 chi bộ cơ sở" in out
+    assert "── ngữ cảnh đã xoá (:reset) ──\n3. " in out
+    assert f"Đã ghi 2 lượt vào {tmp_path / 'chat.jsonl'}." in out
+    assert f"Lỗi: không ghi được {tmp_path / 'missing' / 'chat.md'}: No such file or directory" in out
+    assert f"Lỗi: không ghi được {tmp_path}: Is a directory" in out
+    assert "Traceback" not in result.stderr and result.stderr == ""  # no progress bar when piped
+
+    first, second = [
+        json.loads(line) for line in (tmp_path / "chat.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert (first["turn"], first["question"], first["rewritten"]) == (1, QUESTION, None)
+    assert (second["question"], second["rewritten"], second["answer"]) == (
+        FOLLOW_UP,
+        REWRITTEN,
+        "25 chi bộ cơ sở",
+    )
+    cited = second["citations"][0]
+    assert cited["source"] == str(seed_path) and seed_text[cited["start"] : cited["end"]] == cited["text"]
+    assert seed_text[cited["answer_start"] : cited["answer_end"]] == "25 chi bộ cơ sở"
+    markdown = (tmp_path / "chat.md").read_text(encoding="utf-8")
+    assert (
+        f"## 2. {FOLLOW_UP}\n\n*Câu hỏi đã viết lại:* {REWRITTEN}\n\n**Trả lời:** 25 chi bộ cơ sở" in markdown
+    )
+    assert f"`{seed_path}` [{cited['passage']}] {cited['start']}–{cited['end']}" in markdown
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["chat.jsonl", "chat.md"]  # no temporaries
+
+
+class _EchoReader:
+    """Answers with the question it was given, so a test can see what was read."""
+
+    model_id = "echo-reader"
+
+    def read(self, question, passages):
+        from pipeline.protocols import Answer
+
+        return Answer(question, 1.0, (), self.model_id)
+
+
+class _ShoutingRewriter:
+    """A stand-in for a model rewriter: anything with rewrite(question, history) -> Rewrite."""
+
+    def __init__(self) -> None:
+        self.histories = []
+
+    def rewrite(self, question, history):
+        from pipeline.followups import Rewrite
+
+        self.histories.append(list(history))
+        return Rewrite(question.upper(), "model") if history else Rewrite(question)
+
+
+def test_the_rewriter_is_a_hook_and_reset_clears_its_context(seed_path, tmp_path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from pipeline.config import load_config
+    from pipeline.qa import QuestionAnswerer
+    from pipeline.repl import ChatSession, handle_command
+
+    rewriter = _ShoutingRewriter()
+    session = ChatSession(
+        load_config(), QuestionAnswerer(load_config(), reader=_EchoReader()), rewriter=rewriter
+    )
+    session.open([str(seed_path)])
+    assert session.ask("một").answer.text == "một"
+    assert session.ask("hai").answer.text == "HAI"  # the reader was given the rewrite
+    assert [turn.rewritten for turn in session.turns] == [None, "HAI"]
+    assert rewriter.histories[-1][0].question == "một" and rewriter.histories[-1][0].answer == "một"
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    assert handle_command(":reset", session, console)
+    assert session.ask("ba").answer.text == "ba" and rewriter.histories[-1] == []
+    assert handle_command(":export", session, console)  # no file: the usage line
+    assert "Cách dùng: :export" in console.file.getvalue()
+    assert len(session.turns) == 3  # :history and :export still have every turn

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.commands.options import CONFIG_HELP, length_override, max_chars_option
+from pipeline.commands.options import CONFIG_HELP, encoding_option, length_override, max_chars_option
 from pipeline.errors import VidocError
 
 # click consumes a ``--`` before the command sees its arguments; ``pipeline.cli.main`` leaves this mark
@@ -54,10 +54,11 @@ def ask_command(
     config: str | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per question, one per line."),
     max_chars: int | None = max_chars_option(),
+    encoding: str | None = encoding_option(),
 ) -> None:
     """Answer questions about documents; each answer cites the passage it comes from."""
     from pipeline.config import load_config
-    from pipeline.documents import document_paths, load_document
+    from pipeline.documents import check_encoding, document_paths, load_document, with_encoding
     from pipeline.qa import QuestionAnswerer
     from pipeline.question_files import read_questions
     from pipeline.terminal_text import json_line, terminal_safe
@@ -79,12 +80,16 @@ def ask_command(
             raise VidocError(f"question {number} is empty (only whitespace).", "Ask a question in words.")
     settings = load_config(config, length_override(max_chars))
     limit = settings.documents.max_chars
-    documents = [load_document(path, limit) for path in document_paths(paths)]  # fail before models load
+    encoding = check_encoding(encoding)
+    documents = [load_document(path, limit, encoding) for path in document_paths(paths)]  # before models
     answerer = QuestionAnswerer(settings)
-    answerer.add(documents)
+    from pipeline.indexing_bar import indexing_bar, stderr_is_terminal
+
+    with indexing_bar(enabled=stderr_is_terminal() and not as_json) as progress:  # a bar on stderr only
+        answerer.add(documents, progress=progress)
     if as_json:
         for question in questions:
-            typer.echo(json_line(answerer.ask(question, top_k).to_json()))
+            typer.echo(json_line(with_encoding(answerer.ask(question, top_k).to_json(), documents)))
         return
     from rich.console import Console
     from rich.text import Text

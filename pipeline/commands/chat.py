@@ -12,7 +12,12 @@ from pipeline.commands.options import CONFIG_HELP, length_override, max_chars_op
 def chat_command(
     paths: list[Path] = typer.Argument(..., help="Documents or folders to ask about."),
     config: str | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show each answer's latency."),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="Show each answer's latency and how a follow-up question was rewritten.",
+    ),
     max_chars: int | None = max_chars_option(),
 ) -> None:
     """Ask questions about documents in a terminal (:help for commands, Ctrl-D to quit)."""
