@@ -450,10 +450,9 @@ def _phrase_spans(
     return spans
 
 
-def _slot_support(found: list[Slot], start: int, end: int) -> float:
+def _slot_support(found: list[Slot], start: int) -> float:
     """How well the question's context frames a typed span: the best slot starting where it starts (a
     number's unit may run into the right context: "27 | đảng bộ cơ sở")."""
-    del end
     return max((slot.strength for slot in found if slot.start == start), default=0.0)
 
 
@@ -472,7 +471,7 @@ def _candidates(question: Question, sentence: _Sentence) -> list[_Candidate]:
     found_slots = slots(question.frame, sentence.text) if use_slots else []
     support = SLOT_SUPPORT if question.kind in _SLOT_KINDS else 0.0
     spans = [
-        (start, end, bonus + support * _slot_support(found_slots, start, end))
+        (start, end, bonus + support * _slot_support(found_slots, start))
         for start, end, bonus in _typed_spans(question, sentence.text)
     ]
     if question.kind in _SLOT_KINDS:

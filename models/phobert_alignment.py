@@ -110,8 +110,3 @@ def align_tokens(tokenizer: Any, original: str, by_words: bool) -> AlignedTokens
         pieces.extend(word_pieces)
     ids = tokenizer.convert_tokens_to_ids(pieces)
     return AlignedTokens(tuple(ids), tuple(pieces), tuple(spans))
-
-
-def model_text(tokenizer: Any, text: str, by_words: bool) -> list[int]:
-    """Token ids for text whose offsets are not needed (a question), segmented like the passages."""
-    return list(align_tokens(tokenizer, text, by_words).ids)

@@ -15,7 +15,6 @@ from functools import lru_cache
 
 # Tone marks as combining characters (NFD): grave, acute, hook above, tilde, dot below.
 _TONE_MARKS = "\u0300\u0301\u0309\u0303\u0323"
-_VOWELS = "aăâeêioôơuưy"
 
 # Old placement puts the tone on the first vowel of an open "oa", "oe", "uy" rhyme (hòa, khỏe, thủy);
 # the new placement puts it on the second (hoà, khoẻ, thuỷ). Followed by a final consonant or another
