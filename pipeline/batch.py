@@ -200,7 +200,8 @@ def run_local(
             if stop.requested:  # checked before a batch too: a signal during model load runs none
                 return False
             batch = window[start : start + batch_size]
-            outcomes = summarise_batch([(r.id, r.text, r.path) for r in batch], config, summariser)
+            records = [(r.id, r.text, r.path) for r in batch]
+            outcomes = summarise_batch(records, config, summariser, run.spec.encoding)
             run.sink.write(outcomes)
             progress.advance(task, len(batch))
         window.clear()

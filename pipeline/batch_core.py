@@ -56,12 +56,17 @@ class DocumentFailure(Exception):
     """A document that cannot be summarised; the message is the reason written to the errors file."""
 
 
-def _document(record_id: str, text: str | None, path: str | None, max_chars: int) -> Document:
+def _document(
+    record_id: str, text: str | None, path: str | None, max_chars: int, encoding: str | None
+) -> Document:
+    """A record as a ``Document`` named by its id: a folder file loaded (read as ``encoding``, None:
+    detected) and keeping what it was read as, or a row's text as it is."""
     if path is not None:
         try:
-            return Document(load_document(path, max_chars).text, record_id)
+            loaded = load_document(path, max_chars, encoding)
         except VidocError as error:  # binary, undecodable, empty file: the loader's own words
             raise DocumentFailure(error.message.removeprefix(f"{path}: ")) from None
+        return Document(loaded.text, record_id, loaded.encoding)
     if not text or not text.strip():
         raise DocumentFailure("empty text")
     try:
@@ -71,17 +76,21 @@ def _document(record_id: str, text: str | None, path: str | None, max_chars: int
     return Document(text, record_id)
 
 
-def _prepare(record_id: str, text: str | None, path: str | None, config: Config) -> SplitDocument:
-    prepared = prepare(_document(record_id, text, path, config.documents.max_chars), config)
+def _prepare(
+    record_id: str, text: str | None, path: str | None, config: Config, encoding: str | None
+) -> SplitDocument:
+    prepared = prepare(_document(record_id, text, path, config.documents.max_chars, encoding), config)
     if not prepared.sentences:
         raise DocumentFailure("nothing to summarise after cleaning")
     return prepared
 
 
-def _line(record_id: str, summary: Summary, seconds: float) -> dict[str, Any]:
+def _line(record_id: str, summary: Summary, seconds: float, encoding: str | None) -> dict[str, Any]:
+    """The ``vidoc summarize --json`` record with ``id`` for ``source``, ``encoding`` included: what a
+    folder file was read as, None for a row's text (text already, as a .docx is for summarize)."""
     line = SummaryResult(record_id, summary, seconds).to_json()
     del line["source"]
-    return {"id": record_id, **line}
+    return {"id": record_id, **line, "encoding": encoding}
 
 
 def _reason(error: Exception) -> str:
@@ -118,11 +127,15 @@ def _summarise_each(
 
 
 def summarise_batch(
-    records: Sequence[tuple[str, str | None, str | None]], config: Config, summariser: Summariser
+    records: Sequence[tuple[str, str | None, str | None]],
+    config: Config,
+    summariser: Summariser,
+    encoding: str | None = None,
 ) -> list[Outcome]:
     """Summarise ``(id, text, path)`` records as one summariser batch; outcomes keep the input order.
 
-    Raises ``VidocError`` or ``ImportError`` from the summariser (see ``SETUP_ERRORS``).
+    Files (records with a path) are read as ``encoding`` (``--encoding``; None: detected). Raises
+    ``VidocError`` or ``ImportError`` from the summariser (see ``SETUP_ERRORS``).
     """
     outcomes: dict[int, Outcome] = {}
     prepared: list[tuple[int, SplitDocument, float]] = []
@@ -130,7 +143,7 @@ def summarise_batch(
         started = time.perf_counter()
         try:
             prepared.append(
-                (position, _prepare(record_id, text, path, config), time.perf_counter() - started)
+                (position, _prepare(record_id, text, path, config, encoding), time.perf_counter() - started)
             )
         except Exception as error:
             outcomes[position] = Outcome(record_id, error=_reason(error))
@@ -151,7 +164,9 @@ def summarise_batch(
             if reason is not None or summary is None:
                 outcomes[position] = Outcome(record_id, error=reason or "no summary")
             else:
-                outcomes[position] = Outcome(record_id, _line(record_id, summary, prep_seconds + seconds))
+                read_as = document.clean.document.encoding
+                line = _line(record_id, summary, prep_seconds + seconds, read_as)
+                outcomes[position] = Outcome(record_id, line)
     return [outcomes[position] for position in range(len(records))]
 
 
@@ -169,9 +184,10 @@ def summarise_records(
     lengths: Sequence[int],
     config: Config,
     summariser: Summariser,
+    encoding: str | None = None,
 ) -> list[Outcome]:
     """Summarise any number of records in length-sorted batches of ``summariser.batch_size``."""
     outcomes: list[Outcome] = []
     for batch in length_sorted_batches(records, lengths, config.summariser.batch_size):
-        outcomes.extend(summarise_batch(batch, config, summariser))
+        outcomes.extend(summarise_batch(batch, config, summariser, encoding))
     return outcomes

@@ -49,7 +49,8 @@ class InputSpec:
     """Where the records come from and which columns hold the id and the text.
 
     ``exclude`` holds resolved paths a folder input leaves out (the run's output, errors and lock
-    files); ``follow_symlinks`` lets a folder's symbolic links lead out of it.
+    files); ``follow_symlinks`` lets a folder's symbolic links lead out of it; ``encoding``
+    (``--encoding``, folder input only) is what its .txt/.md/.html files are read as, None: detected.
     """
 
     path: Path
@@ -58,6 +59,7 @@ class InputSpec:
     text_column: str = "text"
     follow_symlinks: bool = False
     exclude: frozenset[Path] = frozenset()
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,20 +110,33 @@ Row = Record | InvalidLine | RefusedFile
 
 
 def detect_input(
-    path: Path, id_column: str = "id", text_column: str = "text", follow_symlinks: bool = False
+    path: Path,
+    id_column: str = "id",
+    text_column: str = "text",
+    follow_symlinks: bool = False,
+    encoding: str | None = None,
 ) -> InputSpec:
-    """Decide the input format from the path; refuse what ``vidoc batch`` cannot read."""
+    """Decide the input format from the path; refuse what ``vidoc batch`` cannot read.
+
+    ``encoding`` applies to the files of a folder: the rows of a JSONL, CSV or Parquet file are text
+    already (UTF-8), so naming one for them is refused rather than silently ignored.
+    """
     if not path.exists():
         raise VidocError(
             f"{path}: no such file or folder.", "Pass a .jsonl, .csv or .parquet file or a folder."
         )
     if path.is_dir():
-        return InputSpec(path, "folder", id_column, text_column, follow_symlinks)
+        return InputSpec(path, "folder", id_column, text_column, follow_symlinks, encoding=encoding)
     kind = _SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise VidocError(
             f"{path}: cannot tell the input format from '{path.suffix or '(no suffix)'}'.",
             "Name it .jsonl, .csv or .parquet, or pass a folder of documents.",
+        )
+    if encoding is not None:
+        raise VidocError(
+            f"{path}: --encoding applies to a folder of documents; the rows of this file are text already.",
+            "Leave out --encoding, or pass the folder of files to read as it.",
         )
     return InputSpec(path, kind, id_column, text_column, follow_symlinks)
 

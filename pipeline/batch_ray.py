@@ -355,10 +355,11 @@ class SummariseActor:
     it and printing their tracebacks to the terminal, where a failed call just ends the dataset.
     """
 
-    def __init__(self, config_data: dict[str, Any]) -> None:
+    def __init__(self, config_data: dict[str, Any], encoding: str | None = None) -> None:
         from models.factory import build_summariser
 
         self.config = Config.model_validate(config_data)
+        self.encoding = encoding  # what a folder's files are read as (``--encoding``; None: detected)
         self.summariser: Summariser | None = None
         self.setup_error: ActorSetupError | None = None
         try:
@@ -378,6 +379,7 @@ class SummariseActor:
                 [row["length"] for row in rows],
                 self.config,
                 self.summariser,
+                self.encoding,
             )
         except SETUP_ERRORS as error:
             raise ActorSetupError.of(error) from None
@@ -472,6 +474,7 @@ def _summaries(
     return dataset.map_batches(
         SummariseActor,
         fn_constructor_args=(actor_config(config, gpus > 0).model_dump(),),
+        fn_constructor_kwargs={"encoding": spec.encoding},
         batch_format="pyarrow",
         batch_size=config.summariser.batch_size * BLOCK_BATCHES,
         compute=ray.data.ActorPoolStrategy(size=actors),

@@ -20,6 +20,10 @@ class VidocError(Exception):
         return self.message if not self.hint else f"{self.message}\n{self.hint}"
 
 
+# How much of a library's message a reason quotes: its first line says what broke, the rest is noise.
+REASON_LIMIT = 120
+
+
 def first_line(error: BaseException, limit: int) -> str:
     """A library exception as a short reason for a ``VidocError``: its first line, or its type when
     the message is empty (``str(error).splitlines()[0]`` would raise IndexError there)."""

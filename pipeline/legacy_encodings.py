@@ -2,8 +2,9 @@
 
 Government offices still hand out .txt files typed before Unicode: TCVN3 from the ABC fonts (.VnTime),
 VNI-Windows from the VNI fonts, and Windows-1258 from Word's "plain text" export. They are not UTF-8, so
-``pipeline.documents.decode_text`` refuses them. This module is what it can fall back on: ``detect_legacy``
-guesses which of the three a file is in (or says it cannot tell), ``decode_legacy`` turns it into NFC text.
+``pipeline.text_decoding.decode_text`` refuses them. This module is what it can fall back on:
+``detect_legacy`` guesses which of the three a file is in (or says it cannot tell), ``decode_legacy`` turns
+it into NFC text.
 
 Detection decodes the bytes with every candidate and scores how Vietnamese each result looks: the share
 of its non-ASCII words that are well-formed Vietnamese syllables. The right encoding gives almost only real

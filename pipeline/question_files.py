@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.documents import decode_text
 from pipeline.errors import VidocError
+from pipeline.text_decoding import decode_text
 
 
 def read_questions(path: Path) -> list[str]:

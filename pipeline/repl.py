@@ -96,9 +96,12 @@ class ChatSession:
     rewriter: Rewriter = field(default_factory=RuleRewriter)
     turns: list[ChatTurn] = field(default_factory=list)
     context_start: int = 0  # turns before this one were forgotten by :reset (still in :history)
+    # What .txt/.md/.html files are read as (``--encoding``), at start and by :open; None: detected.
+    encoding: str | None = None
 
     def open(self, paths: list[str], progress: IndexProgress | None = None) -> list[Document]:
-        loaded = [load_document(path, self.config.documents.max_chars) for path in document_paths(paths)]
+        limit = self.config.documents.max_chars
+        loaded = [load_document(path, limit, self.encoding) for path in document_paths(paths)]
         fresh = [doc for doc in loaded if doc.source not in self.documents]
         if fresh:
             self.answerer.add(fresh, progress=progress)
@@ -260,7 +263,8 @@ def handle_command(line: str, session: ChatSession, console: Console) -> bool:
     elif name == "docs":
         for source, document in session.documents.items():
             words = len(document.text.split())
-            console.print(f"{terminal_safe(source)}  ({words} từ)", markup=False, highlight=False)
+            read_as = f", bảng mã {document.encoding}" if document.encoding not in (None, "utf-8") else ""
+            console.print(f"{terminal_safe(source)}  ({words} từ{read_as})", markup=False, highlight=False)
     elif name == "open":
         if not argument.strip():
             console.print("Cách dùng: :open ĐƯỜNG_DẪN", markup=False)
@@ -376,11 +380,18 @@ def _bar_wanted(console: Console) -> bool:
     return stderr_is_terminal() and console.is_terminal
 
 
-def run_chat(paths: list[str], config: Config, verbose: bool = False, interactive: bool | None = None) -> int:
-    """Load the documents, then answer until :quit or end of input. Returns the exit code."""
+def run_chat(
+    paths: list[str],
+    config: Config,
+    verbose: bool = False,
+    interactive: bool | None = None,
+    encoding: str | None = None,
+) -> int:
+    """Load the documents (read as ``encoding``, None: detected), then answer until :quit or end of
+    input. Returns the exit code."""
     interactive = sys.stdin.isatty() if interactive is None else interactive
     console = Console(stderr=False, highlight=False)
-    session = ChatSession(config, QuestionAnswerer(config))
+    session = ChatSession(config, QuestionAnswerer(config), encoding=encoding)
     started = time.perf_counter()
     if interactive:
         # embedding a new document draws a bar on stderr instead of the spinner

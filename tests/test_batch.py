@@ -89,6 +89,29 @@ def test_folder_input_ids_are_relative_paths(corpus, jsonl_result, tmp_path) -> 
     assert error["id"] == "binary.txt" and "binary" in error["error"]
 
 
+def test_encoding_option_reads_a_folder_file_and_is_refused_for_rows(jsonl_result, tmp_path) -> None:
+    """A TCVN3 note too short to be detected is read because ``--encoding`` names it; the record says
+    so, as ``vidoc summarize --json`` does (JSONL rows, text already, have ``"encoding": null``)."""
+    from pipeline.legacy_encodings import detect_legacy, encode_legacy
+
+    note = "Trời mưa to.\n\nĐường ngập."
+    data = encode_legacy(note, "tcvn3")
+    assert detect_legacy(data) is None  # without --encoding this file is a failure (undecodable)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "cũ.txt").write_bytes(data)
+    output = tmp_path / "out.jsonl"
+    result = run_cli("batch", str(tmp_path / "docs"), "--output", str(output), "--encoding", "tcvn3")
+    assert result.returncode == 0, result.stderr
+    (line,) = read_lines(output)
+    assert (line["id"], line["encoding"]) == ("cũ.txt", "tcvn3")
+    assert line["summary"] == "Trời mưa to. Đường ngập."
+    assert {line["encoding"] for line in jsonl_result.values()} == {None}
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "Trời mưa."}\n', encoding="utf-8")
+    rows = run_cli("batch", str(tmp_path / "in.jsonl"), "--output", str(output), "--encoding", "vni")
+    assert rows.returncode == 2 and "--encoding applies to a folder of documents" in rows.stderr
+    assert len(read_lines(output)) == 1  # refused before any work
+
+
 def test_resume_skips_done_ids_and_truncates_a_half_line(corpus, jsonl_result, tmp_path) -> None:
     write_corpus(corpus, tmp_path / "in.jsonl")
     output = tmp_path / "out.jsonl"

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cleaning import clean
-from pipeline.documents import Document, load_document, markdown_table
+from pipeline.documents import Document, load_document
+from pipeline.markdown_tables import markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES_MD = ROOT / "examples" / "ket_qua_tuyen_sinh.md"

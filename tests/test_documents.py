@@ -265,10 +265,13 @@ def test_encoding_option_overrides_detection(tmp_path: Path) -> None:
     assert "--encoding tcvn3|vni|cp1258" in str(error.value.hint)
     document = load_document(path, encoding="vni")
     assert (document.text, document.encoding) == (short, "vni")
-    # An explicit encoding beats the detector's choice, and aliases are accepted.
+    # Aliases are accepted; naming another encoding than the one the text clearly is in would only make
+    # mojibake of it, so it is refused with the encoding that fits.
     cp1258 = _write(tmp_path / "c.txt", encode_legacy(LEGACY_TEXT, "cp1258"))
     assert load_document(cp1258, encoding="Windows-1258").encoding == "cp1258"
-    assert load_document(cp1258, encoding="vni").text != LEGACY_TEXT
+    with pytest.raises(VidocError, match=r"c\.txt: reads as CP1258 \(\d+% .*\), not VNI \(\d+%\)\.") as error:
+        load_document(cp1258, encoding="vni")
+    assert "--encoding cp1258" in str(error.value.hint)
 
 
 def test_encoding_option_refuses_what_would_mangle(tmp_path: Path) -> None:
@@ -287,7 +290,7 @@ def test_encoding_option_refuses_what_would_mangle(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["bogus", "latin-1", ""])
 def test_unknown_encoding_names_the_choices(name: str) -> None:
-    from pipeline.documents import check_encoding
+    from pipeline.text_decoding import check_encoding
 
     with pytest.raises(VidocError) as error:
         check_encoding(name)
@@ -371,10 +374,10 @@ def test_cli_tcvn3_end_to_end_and_bad_encoding_name(tmp_path: Path) -> None:
 
 
 def test_encoding_names_match_the_legacy_module_and_utf8_does_not_import_it(tmp_path: Path) -> None:
-    from pipeline import documents, legacy_encodings
+    from pipeline import legacy_encodings, text_decoding
     from tests.conftest import run_fresh_python
 
-    assert documents.LEGACY_ENCODINGS == legacy_encodings.LEGACY_ENCODINGS
+    assert text_decoding.LEGACY_ENCODINGS == legacy_encodings.LEGACY_ENCODINGS
     path = _write(tmp_path / "u.txt", TEXT.encode("utf-8"))
     code = (
         "import sys; from pipeline.documents import load_document; "
@@ -474,7 +477,7 @@ def test_news_page_main_text_title_byline_and_date(tmp_path: Path) -> None:
     assert all(paragraph in document.text for paragraph in ARTICLE)
     assert [words for words in BOILERPLATE if words in document.text] == []
     # The block path (the fallback) keeps what is not in header, nav, footer or aside tags.
-    from pipeline.documents import _blocks_text, parse_html
+    from pipeline.html_documents import _blocks_text, parse_html
 
     blocks = _blocks_text(parse_html(_news_page(), str(path)))
     assert all(paragraph in blocks for paragraph in ARTICLE)

@@ -33,6 +33,29 @@ def test_piped_verbose_prints_latency(seed_path) -> None:
     assert "1 câu trả lời, trung vị" in result.stdout
 
 
+def test_encoding_option_reads_the_documents_and_what_open_adds(seed_path, tmp_path) -> None:
+    """``--encoding`` holds for the session: the TCVN3 report at start and a note ``:open`` adds later,
+    too short to be detected, which only the session's encoding can read."""
+    from pipeline.legacy_encodings import detect_legacy, encode_legacy
+
+    report = tmp_path / "cu.txt"
+    report.write_bytes(encode_legacy(seed_path.read_text(encoding="utf-8"), "tcvn3"))
+    note = tmp_path / "ghichu.txt"
+    note.write_bytes(encode_legacy("Trời mưa to.", "tcvn3"))
+    assert detect_legacy(note.read_bytes()) is None
+    lines = f":open {note}\n{QUESTION}\n:docs\n"
+    result = run_cli("chat", str(report), "--encoding", "TCVN3", input=lines, env_extra={"COLUMNS": "400"})
+    assert result.returncode == 0, result.stderr
+    assert "Đã nạp 1 tài liệu." in result.stdout and "Lỗi" not in result.stdout
+    assert "20.585 đảng viên" in result.stdout
+    assert result.stdout.count("bảng mã tcvn3") == 2  # :docs lists both, read as TCVN3
+    bad = run_cli("chat", str(report), "--encoding", "koi8-r", input="")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.strip() == (
+        "vidoc: error: --encoding koi8-r: unknown encoding; choose one of utf-8, tcvn3, vni, cp1258."
+    )
+
+
 def test_missing_document_is_a_clean_error(tmp_path) -> None:
     result = run_cli("chat", str(tmp_path / "none.txt"), input="")
     assert result.returncode == 2

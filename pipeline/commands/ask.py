@@ -58,10 +58,11 @@ def ask_command(
 ) -> None:
     """Answer questions about documents; each answer cites the passage it comes from."""
     from pipeline.config import load_config
-    from pipeline.documents import check_encoding, document_paths, load_document, with_encoding
+    from pipeline.documents import document_paths, load_document, with_encoding
     from pipeline.qa import QuestionAnswerer
     from pipeline.question_files import read_questions
     from pipeline.terminal_text import json_line, terminal_safe
+    from pipeline.text_decoding import check_encoding
 
     paths, questions = split_arguments(arguments)
     if not paths:

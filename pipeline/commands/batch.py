@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.commands.options import CONFIG_HELP, length_override, max_chars_option
+from pipeline.commands.options import CONFIG_HELP, encoding_option, length_override, max_chars_option
 from pipeline.errors import VidocError
 
 
@@ -62,6 +62,7 @@ def batch_command(
         help="Ray actors, each building the summariser once (default: one per core, or per GPU).",
     ),
     max_chars: int | None = max_chars_option(),
+    encoding: str | None = encoding_option(),
 ) -> None:
     """Summarise every document of INPUT into OUT; rerun the same command to resume."""
     from pipeline.batch import batch_progress, finish_run, open_run, run_local
@@ -69,11 +70,13 @@ def batch_command(
     from pipeline.batch_output import errors_path
     from pipeline.batch_stop import StopRequest
     from pipeline.config import load_config
+    from pipeline.text_decoding import check_encoding
 
     if engine is Engine.local and (ray_address or workers):
         raise VidocError("--ray-address and --workers apply to --engine ray only.")
+    encoding = check_encoding(encoding)
     settings = load_config(config, length_override(max_chars))
-    spec = detect_input(input, id_column, text_column, follow_symlinks)
+    spec = detect_input(input, id_column, text_column, follow_symlinks, encoding)
     if _parquet_output(output):
         if engine is not Engine.ray:
             raise VidocError(

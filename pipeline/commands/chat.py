@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.commands.options import CONFIG_HELP, length_override, max_chars_option
+from pipeline.commands.options import CONFIG_HELP, encoding_option, length_override, max_chars_option
 
 
 def chat_command(
@@ -19,10 +19,13 @@ def chat_command(
         help="Show each answer's latency and how a follow-up question was rewritten.",
     ),
     max_chars: int | None = max_chars_option(),
+    encoding: str | None = encoding_option(),
 ) -> None:
     """Ask questions about documents in a terminal (:help for commands, Ctrl-D to quit)."""
     from pipeline.config import load_config
     from pipeline.repl import run_chat
+    from pipeline.text_decoding import check_encoding
 
+    encoding = check_encoding(encoding)
     settings = load_config(config, length_override(max_chars))
-    raise typer.Exit(run_chat([str(path) for path in paths], settings, verbose=verbose))
+    raise typer.Exit(run_chat([str(path) for path in paths], settings, verbose=verbose, encoding=encoding))

@@ -21,9 +21,10 @@ def summarize_command(
     """Summarise each document."""
     from models.factory import build_summariser
     from pipeline.config import load_config
-    from pipeline.documents import check_encoding, document_paths, load_document
+    from pipeline.documents import document_paths, load_document
     from pipeline.summarise import summarise_documents
     from pipeline.terminal_text import json_line, terminal_safe
+    from pipeline.text_decoding import check_encoding
 
     encoding = check_encoding(encoding)
     overrides = {"summariser": {"max_words": max_words}} if max_words else None
