@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pipeline.errors import VidocError
 
+_PACKAGES = {"sklearn": "scikit-learn"}  # import names that are not the name pip installs
+
 
 def require_models_extra(
     section: str, kind: str, modules: tuple[str, ...] = ("torch", "transformers")
@@ -27,6 +29,6 @@ def require_extra(
             importlib.import_module(name)
         except ImportError:
             raise VidocError(
-                f"{what} needs {name}, which is not installed.",
+                f"{what} needs {_PACKAGES.get(name, name)}, which is not installed.",
                 f"Install the {extra} extra: pip install -e '.[{extra}]'.",
             ) from None

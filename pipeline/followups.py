@@ -352,7 +352,7 @@ def _substitute(previous: str, phrase: str) -> str | None:
     x = _words(phrase)
     if not words or not x:
         return None
-    named = x[0].capitalised or any(w.numeric for w in x)
+    named = any(w.capitalised or w.numeric for w in x)  # "thôn Bắc", "năm 2024": a name, not a thing counted
     # a common noun X is most often another thing counted ("bao nhiêu đảng viên" → "... chi bộ cơ sở")
     slot = None if named else _count_slot(words)
     if slot is None:

@@ -22,6 +22,9 @@ def rewrite(previous: str, answer: str | None, question: str) -> Rewrite:
 @pytest.mark.parametrize(
     ("previous", "answer", "question", "expected"),
     [
+        # a classifier and a name ("thôn Bắc") is another subject, not another thing counted
+        ("Thôn Tây có bao nhiêu hộ nghèo?", "14", "còn thôn Bắc thì sao?", "Thôn Bắc có bao nhiêu hộ nghèo?"),
+        ("Xã Lộc Bình có bao nhiêu hộ?", "412", "còn xã Lộc An thì sao?", "Xã Lộc An có bao nhiêu hộ?"),
         # the case: X is another thing counted
         (
             "Đảng bộ quận có bao nhiêu đảng viên?",

@@ -217,3 +217,4 @@ def summariser_command(
                 err=True,
             )
     typer.echo(f"wrote {out / 'scorer.json'}")
+    typer.echo(f"use it with a config holding: summariser: {{scoring: learned, scorer: {out}}}", err=True)
