@@ -30,6 +30,9 @@ from pipeline.splitting import Sentence, SplitDocument
 _SYLLABLE = re.compile(r"\w+")
 _MIN_WORDS = 6
 _NEAR_DUPLICATE = 0.85  # similarity above which a sentence only repeats one already chosen
+_LIST_HEADING_WORDS = 12
+_FINAL = re.compile(r"[.!?…:;\"”»)]\s*$")  # what ends a sentence (cleaning's test for a heading)
+_DISTRIBUTION = re.compile(r"\s*nơi nhận\s*:", re.IGNORECASE)
 _STRETCH_SAMPLE = 2048  # sentences whose pairwise cosines set the stretch of a longer document
 
 
@@ -82,10 +85,41 @@ class _Similarities:
         return (semantic + self.lexical_to(index)) / 2.0
 
 
+def joined(sentences: Sequence[SummarySentence]) -> str:
+    """The summary's text: its sentences joined by a space, or by a line break after one that has no
+    final punctuation (a title line), so that it does not run into the next sentence."""
+    parts: list[str] = []
+    for sentence in sentences:
+        if parts:
+            parts.append(" " if _FINAL.search(parts[-1]) else "\n")
+        parts.append(sentence.text)
+    return "".join(parts)
+
+
+def _is_list_heading(sentence: Sentence) -> bool:
+    """A numbered section title ("2. Thu, chi ngân sách nhà nước"): a short list line with no final
+    punctuation, which says what follows rather than anything a summary should repeat."""
+    short = sentence.words <= _LIST_HEADING_WORDS
+    return sentence.kind == "list" and short and not _FINAL.search(sentence.text)
+
+
+def _before_distribution_list(sentences: Sequence[Sentence]) -> Sequence[Sentence]:
+    """An official document's text ends where "Nơi nhận:" begins: what follows is who receives a copy
+    and who signs, never content."""
+    for position, sentence in enumerate(sentences):
+        if _DISTRIBUTION.match(sentence.norm):
+            return sentences[:position]
+    return sentences
+
+
 def candidate_sentences(document: SplitDocument) -> list[Sentence]:
-    """The sentences a summary may take: body and list sentences of at least ``_MIN_WORDS`` words;
-    headings, table rows and fragments only when the document has nothing else."""
-    candidates = [s for s in document.sentences if s.kind in ("body", "list") and s.words >= _MIN_WORDS]
+    """The sentences a summary may take: body and list sentences of at least ``_MIN_WORDS`` words that
+    are not section titles, before any distribution list; headings, table rows and fragments only when
+    the document has nothing else."""
+    content = _before_distribution_list(document.sentences)
+    candidates = [
+        s for s in content if s.kind in ("body", "list") and s.words >= _MIN_WORDS and not _is_list_heading(s)
+    ]
     if not candidates:  # a document of headings or fragments: fall back to whatever it has
         candidates = [s for s in document.sentences if s.kind != "table"] or list(document.sentences)
     return candidates
@@ -136,7 +170,7 @@ class ExtractiveSummariser:
             )
             for i in picked
         )
-        return Summary(" ".join(s.text for s in sentences), self.model_id, sentences)
+        return Summary(joined(sentences), self.model_id, sentences)
 
     def _relevance(
         self, document: SplitDocument, candidates: list[Sentence], similarities: _Similarities
