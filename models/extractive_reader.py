@@ -30,7 +30,7 @@ from models.answer_types import (
     number_spans,
     tagged_tokens,
 )
-from models.person_titles import SURNAMES, title_spans
+from models.person_titles import SURNAMES, starts_with_title, title_spans
 from models.reader_question import Question, coverage, parse_question
 from models.slot_alignment import Slot, slots
 from models.span_edges import (
@@ -73,6 +73,9 @@ SLOT_SUPPORT = 0.3  # bonus for a typed span framed by the question's context (m
 SLOT_WEIGHT = 0.6  # a slot span itself, by how much of the question's context frames it
 SLOT_LENGTH = 0.01  # per syllable: of two framed spans, the tighter one
 # Slot spans compete with typed spans (names, places) less for the questions that ask for those.
+_PLACE_WORDS = frozenset(
+    ["tp", "tp.", "thành", "phố", "tỉnh", "quận", "huyện", "xã", "phường", "thị", "trấn", "đường", "thôn"]
+)
 _SLOT_KINDS = {"phrase": 0.1, "entity": 0.25, "place": 0.2}
 _ANOTHER = re.compile(r"\b(?:ngoài|khác|còn|trừ)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\d.,/-])(?:1[89]|20)\d{2}(?![\d.,/-]\d)")
@@ -327,6 +330,23 @@ def _typed_spans(question: Question, sentence: str) -> list[tuple[int, int, floa
     return _phrase_spans(question, sentence, tokens) + _quoted_spans(sentence) + names
 
 
+def _is_person_phrase(text: str) -> bool:
+    return starts_with_title(text) or _names_a_person(text)
+
+
+def _names_a_person(text: str) -> bool:
+    """A full name: a capitalised surname and two more capitalised words ("Vũ Đức Bảo", "bà Nguyễn Thị
+    Thuý"), not after a place word ("TP Hà Nội", "đường Nguyễn Văn Cừ"). Never the answer to "ở đâu?",
+    however well its sentence matches the question."""
+    words = text.split()
+    for index in range(len(words) - 2):
+        name = words[index : index + 3]
+        after_place = index > 0 and words[index - 1].lower() in _PLACE_WORDS
+        if name[0].lower() in SURNAMES and all(w[:1].isupper() for w in name) and not after_place:
+            return True
+    return False
+
+
 def _looks_like_person(sentence: str, tokens: tuple[Token, ...], start: int, end: int) -> bool:
     """A capitalised name led by a common surname, or tagged PER by underthesea."""
     words = sentence[start:end].split()
@@ -512,8 +532,9 @@ def _candidates(question: Question, sentence: _Sentence) -> list[_Candidate]:
                 and _DATE_OR_NUMBER.fullmatch(sentence.text[start:end])
             )
             or "|" in sentence.text[start:end]
+            or (question.kind == "place" and _is_person_phrase(sentence.text[start:end]))
         ):
-            continue  # nothing new, or a run across table cells
+            continue  # nothing new, a run across table cells, or a person where a place is asked
         closeness = _closeness(question, (start, end), sentence.text, question.kind == "phrase")
         score = sentence.overlap + 0.3 * closeness + 0.1 * retrieval + bonus
         found.append(_Candidate(sentence, start, end, score))

@@ -31,6 +31,14 @@ _TITLE_HEAD = re.compile(
     r"Trung tướng|Thiếu tướng|Đại tướng|Thượng tướng|Tổng biên tập|Người phát ngôn|Thủ khoa|Á khoa)\b"
 )
 _BREAK = re.compile(r"[.;:!?()\[\]“”\"«»,]")
+
+
+def starts_with_title(text: str) -> bool:
+    """Whether ``text`` begins with a person's title ("Trưởng ban ...", "Phó Chủ tịch ..."): a person, not
+    a place or a thing."""
+    return _TITLE_HEAD.match(text.lstrip()) is not None
+
+
 _WINDOW_BREAK = re.compile(
     r"[.;:!?()\[\]“”\"«»,]|\svà\s|\b(?:ông|bà|anh|chị|em)\s"
     r"|\b(?:Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Đinh|Đoàn)\s+[A-ZĐÀ-Ỹ]\w*\s+[A-ZĐÀ-Ỹ]"

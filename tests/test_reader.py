@@ -304,3 +304,13 @@ def test_titles_stay_with_their_own_person() -> None:
     assert title_spans("Tham dự có Chủ tịch UBND tỉnh Trần Văn Bình và ông Lê Văn An.", "Lê Văn An") == []
     assert person_name("Người đứng đầu Tỉnh ủy Thái Bình là ai?") is None  # a province, not a person
     assert answer_type("Thủ khoa khối A tại Hà Nội là ai?") == "entity"
+
+
+def test_a_person_never_answers_where() -> None:
+    from models.extractive_reader import _is_person_phrase
+
+    assert _is_person_phrase("Trưởng ban Tổ chức Thành ủy Hà Nội Vũ Đức Bảo")
+    assert _is_person_phrase("bà Trần Thị Lan")
+    assert not _is_person_phrase("TP Hà Nội")
+    assert not _is_person_phrase("đường Nguyễn Văn Cừ")
+    assert not _is_person_phrase("Nhà văn hoá khu phố Thuỷ Trung")
