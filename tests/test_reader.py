@@ -314,3 +314,14 @@ def test_a_person_never_answers_where() -> None:
     assert not _is_person_phrase("TP Hà Nội")
     assert not _is_person_phrase("đường Nguyễn Văn Cừ")
     assert not _is_person_phrase("Nhà văn hoá khu phố Thuỷ Trung")
+
+
+def test_a_figure_labelled_with_another_year_is_not_the_asked_one() -> None:
+    from models.extractive_reader import _of_another_year
+    from models.reader_question import parse_question
+
+    question = parse_question("GRDP năm 2025 tăng bao nhiêu phần trăm?")
+    assert _of_another_year(question, " của năm 2024.")
+    assert not _of_another_year(question, ", vượt mục tiêu 7% và cao hơn mức tăng 6,5% của năm 2024.")
+    assert not _of_another_year(question, " trong năm 2025.")
+    assert not _of_another_year(parse_question("GRDP tăng bao nhiêu phần trăm?"), " của năm 2024.")
