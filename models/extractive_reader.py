@@ -77,6 +77,9 @@ SLOT_LENGTH = 0.01  # per syllable: of two framed spans, the tighter one
 _YEAR_LABEL = re.compile(r"[^\d.;]*?\bnăm\s+((?:19|20)\d{2})\b")
 _YEAR_LABEL_CHARS = 30
 OTHER_YEAR_FIGURE = 0.3  # chosen by hand for the GRDP case; the bundled suites' answers did not change
+_REFERENCE_BEFORE = re.compile(r"\b(mốc|mục tiêu|so với|kế hoạch)\s+(?:(?:là|đề ra|đặt ra|khoảng)\s+)?$")
+_REFERENCE_CHARS = 30
+REFERENCE_FIGURE = 0.3  # as OTHER_YEAR_FIGURE
 _PLACE_WORDS = frozenset(
     ["tp", "tp.", "thành", "phố", "tỉnh", "quận", "huyện", "xã", "phường", "thị", "trấn", "đường", "thôn"]
 )
@@ -543,8 +546,17 @@ def _candidates(question: Question, sentence: _Sentence) -> list[_Candidate]:
         score = sentence.overlap + 0.3 * closeness + 0.1 * retrieval + bonus
         if question.kind == "number" and _of_another_year(question, sentence.text[end:]):
             score -= OTHER_YEAR_FIGURE
+        if question.kind == "number" and _reference_figure(question, sentence.text[:start]):
+            score -= REFERENCE_FIGURE
         found.append(_Candidate(sentence, start, end, score))
     return found
+
+
+def _reference_figure(question: Question, before: str) -> bool:
+    """The figure is a milestone, target or comparison the sentence measures against ("tiến sát mốc
+    **100 nghìn tỷ đồng**", "vượt mục tiêu **7%**"), unless the question asks for that very thing."""
+    marker = _REFERENCE_BEFORE.search(before[-_REFERENCE_CHARS:].lower())
+    return marker is not None and not set(marker.group(1).split()) <= question.syllables
 
 
 def _of_another_year(question: Question, after: str) -> bool:

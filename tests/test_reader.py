@@ -325,3 +325,14 @@ def test_a_figure_labelled_with_another_year_is_not_the_asked_one() -> None:
     assert not _of_another_year(question, ", vượt mục tiêu 7% và cao hơn mức tăng 6,5% của năm 2024.")
     assert not _of_another_year(question, " trong năm 2025.")
     assert not _of_another_year(parse_question("GRDP tăng bao nhiêu phần trăm?"), " của năm 2024.")
+
+
+def test_a_milestone_or_target_figure_is_not_the_measured_one() -> None:
+    from models.extractive_reader import _reference_figure
+    from models.reader_question import parse_question
+
+    question = parse_question("Quy mô GRDP theo giá hiện hành là bao nhiêu?")
+    assert _reference_figure(question, "ước đạt 98.650 tỷ đồng, lần đầu tiên tiến sát mốc ")
+    assert _reference_figure(question, "ước đạt 7,2%, vượt mục tiêu ")
+    assert not _reference_figure(question, "Quy mô GRDP theo giá hiện hành ước đạt ")
+    assert not _reference_figure(parse_question("Mục tiêu tăng trưởng là bao nhiêu?"), "vượt mục tiêu ")
