@@ -171,7 +171,9 @@ class _RateColumn(ProgressColumn):
 
 @contextmanager
 def batch_progress(total: int) -> Iterator[tuple[Progress, int]]:
-    """A progress bar on stderr (stdout stays free for pipes): count, docs/s, elapsed and ETA."""
+    """A progress bar on stderr (stdout stays free for pipes): count, docs/s, elapsed and ETA; only on a
+    terminal, since a log file would get one frozen bar (the summary line says how far the run got)."""
+    console = Console(stderr=True)
     progress = Progress(
         TextColumn("[bold]summarising"),
         BarColumn(),
@@ -180,8 +182,9 @@ def batch_progress(total: int) -> Iterator[tuple[Progress, int]]:
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=console,
         transient=False,
+        disable=not console.is_terminal,
     )
     with progress:
         yield progress, progress.add_task("summarising", total=total)
