@@ -48,9 +48,11 @@ from models.yes_no import yes_no_span
 from pipeline.config import ReaderConfig
 from pipeline.document_roles import (
     asks_author,
+    asks_document_date,
     asks_document_number,
     asks_signer,
     asks_source,
+    header_date,
     signer_name,
     signer_title,
 )
@@ -65,7 +67,7 @@ CONTRADICTED = 0.5  # off a sentence's overlap when it states another year or na
 UNMENTIONED = 0.3  # taken off every sentence when the question names something no passage mentions
 TOPIC_PASSAGES = 2  # a name or number in this many retrieved passages is the document's topic
 ROLE_SCORE = 1.5  # a byline or signature that answers "who wrote/signed" outranks any sentence
-_ROLE_KINDS = frozenset({"byline", "signature", "number", "source"})
+_ROLE_KINDS = frozenset({"byline", "signature", "number", "source", "date"})
 TABLE_SCORE = 0.5  # plus the lookup's confidence (0..1): above what sentences score for the same question
 MAX_PHRASE_TOKENS = 12
 MAX_ANCHOR_GAP = 2
@@ -593,6 +595,8 @@ def _role_candidate(question: Question, rank: int, scored: ScoredPassage, score:
             span = signer_title(mapped.text)
     elif scored.passage.kind == "signature" and asks_signer(question.text):
         span = signer_name(mapped.text)
+    elif scored.passage.kind == "date" and asks_document_date(question.text):
+        span = header_date(mapped.text)
     elif (scored.passage.kind == "number" and asks_document_number(question.text)) or (
         scored.passage.kind == "source" and asks_source(question.text)
     ):

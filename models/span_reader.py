@@ -29,7 +29,7 @@ from pipeline.config import ReaderConfig
 from pipeline.protocols import Answer, ScoredPassage, cite_answer
 
 # Header and footer lines (pipeline/document_roles.py) are not prose: lookups answer from them, spans not.
-LAYOUT_KINDS = frozenset({"byline", "signature", "number", "source"})
+LAYOUT_KINDS = frozenset({"byline", "signature", "number", "source", "date"})
 TOKEN_CACHE_PASSAGES = 4096
 
 Logits = tuple[np.ndarray, np.ndarray]

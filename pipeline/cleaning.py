@@ -15,9 +15,9 @@ from typing import Literal
 from pipeline.documents import Document
 from pipeline.textnorm import normalize
 
-ParagraphKind = Literal["body", "heading", "list", "table", "byline", "signature", "number", "source"]
+ParagraphKind = Literal["body", "heading", "list", "table", "byline", "signature", "number", "source", "date"]
 # Kinds only the QA path gives passages, for lines cleaning drops (pipeline/document_roles.py).
-RoleKind = Literal["byline", "signature", "number", "source"]
+RoleKind = Literal["byline", "signature", "number", "source", "date"]
 
 _SHARE = re.compile(
     r"^(chia sẻ|share|chia sẻ bài viết|theo dõi|bình luận|in bài|gửi bài|lưu bài|tweet|thích|like)"

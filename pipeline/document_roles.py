@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.cleaning import Paragraph, RoleKind
+from pipeline.cleaning import CleanDocument, Paragraph, RoleKind
 from pipeline.splitting import Passage, SplitDocument
 from pipeline.textnorm import NormalizedText, normalize, normalize_with_offsets
 
@@ -41,6 +41,19 @@ _SOURCE_QUESTION = re.compile(
     r"|\b(?:trang (?:tin|báo)(?: điện tử)? nào|nguồn tin|cơ quan báo chí nào|tờ báo nào)\b",
     re.IGNORECASE,
 )
+# "Thông báo ban hành ngày nào?", "Văn bản được ký vào ngày nào?", "Ngày ban hành báo cáo?": the date line
+# of an official document's header ("Hòa Bình, ngày 05 tháng 11 năm 2025").
+_DATE_QUESTION = re.compile(
+    r"^" + _DOCUMENT_KINDS + r"(?: này)? (?:được |đã được )?(?:ban hành|ký|ra|gửi|công bố) (?:vào )?"
+    r"(?:ngày nào|ngày bao nhiêu|ngày mấy|khi nào|hôm nào)"
+    r"|^ngày (?:ban hành|ký) (?:của )?"
+    + _DOCUMENT_KINDS
+    + r"(?: này)?(?: là)?(?: ngày nào| khi nào| gì)?\s*\?*$",
+    re.IGNORECASE,
+)
+_HEADER_DATE = re.compile(
+    r"^\s*[^\W\d][^,\n]{0,40},\s*(ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4})\s*$", re.IGNORECASE
+)
 _NO_ROLE = re.compile(r"\b(?:bao nhiêu|mấy)\b(?! *\?*$)")  # counting questions ask about the content
 _DOCUMENT_NUMBER = re.compile(r"^\s*Số\s*:?\s*(\S+)", re.IGNORECASE)
 _BYLINE_PREFIX = re.compile(r"^\s*(?:Theo|Nguồn|Ảnh|Bài và ảnh)\s*:?\s*", re.IGNORECASE)
@@ -65,6 +78,19 @@ def asks_document_number(question: str) -> bool:
     return bool(_NUMBER_QUESTION.search(normalize(question).lower()))
 
 
+def asks_document_date(question: str) -> bool:
+    """ "Thông báo ban hành ngày nào?": when the document itself was issued. Only a question that opens
+    with the kind of document, unnamed ("Kế hoạch số 112/KH-UBND ... ban hành ngày nào?" asks about
+    another document its content cites)."""
+    return bool(_DATE_QUESTION.search(normalize(question).lower().strip()))
+
+
+def header_date(line: str) -> tuple[int, int] | None:
+    """The "ngày 05 tháng 11 năm 2025" of a header's "Hòa Bình, ngày 05 tháng 11 năm 2025" (normalised)."""
+    found = _HEADER_DATE.match(line)
+    return found.span(1) if found else None
+
+
 def asks_source(question: str) -> bool:
     """ "Bài viết được đăng trên báo nào?": the "Kinhtedothi - " the article opens with."""
     return bool(_SOURCE_QUESTION.search(normalize(question).lower()))
@@ -79,6 +105,7 @@ def asks_about_roles(question: str) -> bool:
         or asks_signer(question)
         or asks_document_number(question)
         or asks_source(question)
+        or asks_document_date(question)
         or bool(_TITLE_QUESTION.search(lowered))
     )
 
@@ -116,6 +143,7 @@ def role_passages(document: SplitDocument, first_index: int) -> tuple[Passage, .
             titles = _closing_titles(document, dropped.start)
             if titles:
                 spans.append((titles[0].start, dropped.end, "signature"))
+    spans.extend(_header_dates(clean, first_kept))
     return tuple(
         Passage(
             index=first_index + offset,
@@ -129,6 +157,19 @@ def role_passages(document: SplitDocument, first_index: int) -> tuple[Passage, .
         )
         for offset, (start, end, kind) in enumerate(spans)
     )
+
+
+def _header_dates(clean: CleanDocument, first_kept: int) -> list[tuple[int, int, RoleKind]]:
+    """The header's "Place, ngày ... năm ..." line before the body, kept as a heading or dropped with the
+    banner (at most one)."""
+    text = clean.document.text
+    lines = sorted([*clean.paragraphs, *clean.dropped], key=lambda line: line.start)
+    for line in lines:
+        if line.start > first_kept:
+            break
+        if header_date(normalize(text[line.start : line.end])):
+            return [(line.start, line.end, "date")]
+    return []
 
 
 def _original(line: NormalizedText, offset: int, span: tuple[int, int]) -> tuple[int, int]:

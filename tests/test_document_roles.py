@@ -92,3 +92,19 @@ def test_header_lines_in_nfd_and_questions_that_only_look_like_role_questions() 
         "Những ai ký kết biên bản?",  # signing an agreement, not the document
     ]:
         assert qa.ask(question).answer.text not in {"Hànộimới", "Minh An", "Nguyễn Thị Lan"}
+
+
+def test_the_header_date_answers_when_the_document_was_issued() -> None:
+    from pipeline.document_roles import asks_document_date
+
+    notice = NOTICE.replace("Số: 31/TB-UBND\n", "Số: 31/TB-UBND\nAn Phú, ngày 01 tháng 12 năm 2025\n")
+    qa = QuestionAnswerer(load_config())
+    qa.add([Document(notice, "thong_bao.txt")])
+    for question in ("Thông báo ban hành ngày nào?", "Thông báo này được ký vào ngày nào?"):
+        result = qa.ask(question)
+        assert result.answer.text == "ngày 01 tháng 12 năm 2025"
+        cited = result.answer.citations[0]
+        assert notice[cited.answer_start : cited.answer_end] == result.answer.text
+    # a document its content cites is not this one
+    assert not asks_document_date("Kế hoạch số 112/KH-UBND của UBND phường được ban hành ngày nào?")
+    assert not asks_document_date("Ngày hội đọc sách diễn ra ngày nào?")
