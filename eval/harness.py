@@ -220,7 +220,7 @@ def _reusable(path: Path, suite: Suite, run: RunConfig, key: str) -> tuple[dict[
     """The saved records of ``path`` that still answer the suite's items under this config, by id, and
     how many saved records are stale. Stale ones are dropped from the file (atomically) so that a later
     ``--rescore`` never scores them."""
-    from eval.report import write_atomic
+    from pipeline.atomic_files import write_atomic
 
     saved = read_records(path)
     wanted = {item.id: item_key(item) for item in suite.items}
@@ -256,7 +256,7 @@ def prepare_out(out: Path) -> None:
 
 def write_manifest(out: Path, suites: Sequence[Suite], runs: Sequence[RunConfig]) -> None:
     """The run's suites, configs and each config's provenance, so that ``--rescore`` reports them too."""
-    from eval.report import write_atomic
+    from pipeline.atomic_files import write_atomic
 
     named = [(suite.name, suite.source) for suite in suites]
     manifest = {

@@ -16,14 +16,13 @@ from __future__ import annotations
 import html
 import itertools
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from eval import intervals, metrics
 from eval.question_types import QUESTION_TYPES, question_type
+from pipeline.atomic_files import write_atomic
 
 # Metrics shown in charts and tables, in this order; others (counts) are listed after them in tables.
 SCORE_METRICS = (*metrics.MEAN_METRICS, "number_faithfulness")
@@ -31,24 +30,6 @@ TIME_METRICS = ("seconds_mean", "seconds_p50", "seconds_max")
 COUNT_METRICS = ("items", "summary_items", "qa_items")
 ITEM_KEYS = ("question", "document", "evidence", "evidence_span", "retrieved", "citations", "source_numbers")
 COLOURS = ("#3566a8", "#d9822b", "#3f8f4f", "#9b4d96", "#b33a3a")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it 0600; a report is an ordinary file
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _item(record: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import numpy as np
 from models.extractive_summariser import candidate_sentences
 from models.sentence_features import FEATURES, sentence_features, title_of
 from models.sentence_scorer import SentenceScorer
+from pipeline.atomic_files import write_atomic
 from pipeline.config import Config
 from pipeline.documents import Document
 from pipeline.errors import VidocError
@@ -137,7 +138,5 @@ def train_summariser(
     }
     out.mkdir(parents=True, exist_ok=True)
     payload = {**scorer.to_json(), "training": record}
-    partial = out / "scorer.json.partial"
-    partial.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-    partial.replace(out / "scorer.json")
+    write_atomic(out / "scorer.json", json.dumps(payload, ensure_ascii=False))
     return record

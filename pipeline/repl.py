@@ -13,10 +13,8 @@ Markdown), ``:reset`` forgets the context.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from rich.text import Text
 
 from pipeline.answer_view import ABSTENTION, plain_answer, render_answer
 from pipeline.appdirs import app_dir, unusable, warn_cache_off, writable_dir
+from pipeline.atomic_files import write_atomic
 from pipeline.config import Config
 from pipeline.documents import Document, document_paths, load_document
 from pipeline.errors import VidocError
@@ -220,17 +219,7 @@ def export_session(session: ChatSession, path: Path) -> None:
         text = "".join(json_line(turn.to_json(n)) + "\n" for n, turn in enumerate(session.turns, 1))
     else:
         text = _markdown(session)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it 0600; an export is an ordinary file
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, make_parents=False)
 
 
 def _export(argument: str, session: ChatSession, console: Console) -> None:
