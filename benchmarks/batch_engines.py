@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.make_corpus import make_corpus, write_corpus
 from models.factory import build_summariser
-from pipeline.batch import batch_progress, open_run, run_local
-from pipeline.batch_io import detect_input
-from pipeline.batch_stop import StopRequest
-from pipeline.config import load_config
+from pipeline.batch.inputs import detect_input
+from pipeline.batch.local_engine import batch_progress, open_run, run_local
+from pipeline.batch.signals import StopRequest
+from pipeline.core.config import load_config
 
 
 def time_local(corpus: Path, output: Path, config_name: str | None) -> tuple[int, float]:
@@ -40,7 +40,7 @@ def time_local(corpus: Path, output: Path, config_name: str | None) -> tuple[int
 def time_ray(
     corpus: Path, output: Path, config_name: str | None, workers: int | None
 ) -> tuple[int, float, float]:
-    from pipeline.batch_ray import run_ray, start_ray
+    from pipeline.batch.ray_engine import run_ray, start_ray
 
     config = load_config(config_name)
     run = open_run(detect_input(corpus), output, skip_invalid=False)

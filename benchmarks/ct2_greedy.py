@@ -1,10 +1,10 @@
 """Where CTranslate2's greedy time goes on a ViT5-base-shaped T5, and what CTranslate2's knobs buy.
 
-Issue 21: CTranslate2 int8 is 7x transformers at beam 4 but only 1.7x to 2.2x at greedy. This script
-takes the same random checkpoint of ViT5-base's exact shape as ``benchmarks/vit5_backends.py``
+Issue 21: CTranslate2 int8 is 7x transformers at beam 4 but only 1.7x to 2.2x at greedy. This script takes
+the same random checkpoint of ViT5-base's exact shape as ``benchmarks/vit5_backends.py``
 (``build_checkpoint``, imported), converts it once per quantisation through vidoc's own
-``models.ct2_backend.converted_model`` (int8, as vidoc ships it, and float32, the reference), and in
-one run:
+``models.generation.ct2_backend.converted_model`` (int8, as vidoc ships it, and float32, the reference),
+and in one run:
 
 1. splits greedy time into the source side and the decoder loop: ``max_decoding_length=1`` (the
    encoder, the decoder's cross-attention keys/values over the source and one step) against the full
@@ -119,7 +119,7 @@ def rows_for(args: argparse.Namespace, supported: set[str]) -> dict[str, list[di
 
 def run_rows(translator, sources: list[list[str]], spec: dict) -> tuple[list[list[str]], float, float]:
     """One timed pass: (outputs in input order, seconds, seconds until every document's first token)."""
-    from models.seq2seq import length_batches
+    from models.generation.generator import length_batches
 
     first_token: list[float] = []
 
@@ -163,8 +163,8 @@ def worker(args: argparse.Namespace) -> None:
     """Time one group of rows; print one JSON line per row on stdout (progress on stderr)."""
     import ctranslate2
 
-    from models.ct2_backend import CT2Generator, converted_model
-    from models.seq2seq import GenerationOptions
+    from models.generation.ct2_backend import CT2Generator, converted_model
+    from models.generation.generator import GenerationOptions
 
     spec_rows = json.loads(Path(args.rows).read_text())
     generator = CT2Generator(args.model, "summariser", "cpu", "int8")
@@ -330,7 +330,7 @@ def main() -> None:
         build_checkpoint(Path(args.build))
         return
     if args.convert:
-        from models.ct2_backend import converted_model
+        from models.generation.ct2_backend import converted_model
 
         for quantization in args.convert.split(","):
             started = time.perf_counter()

@@ -2,9 +2,10 @@
 as ``vidoc chat`` asks it, with the follow-up rewriter on, off (every turn read alone, as before), and with
 the hand-written standalone question (the ceiling a perfect rewriter could reach with this reader).
 
-Each conversation runs in a fresh chat session over its one document, so the rewriter sees the system's
-own previous answers (its mistakes carry over, as they would for a user). EM/F1 come from ``eval.metrics``
-(NFC, one tone placement, case-folded). Run: ``python benchmarks/followups.py [--config NAME] [--json]``.
+Each conversation runs in a fresh chat session over its one document, so the rewriter sees the system's own
+previous answers (its mistakes carry over, as they would for a user). EM/F1 come from
+``eval.scoring.metrics`` (NFC, one tone placement, case-folded). Run: ``python benchmarks/followups.py
+[--config NAME] [--json]``.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from eval.metrics import exact_match_f1, locate_evidence  # noqa: E402
-from pipeline.config import load_config  # noqa: E402
-from pipeline.followups import NoRewriter, PriorTurn, Rewrite, RuleRewriter  # noqa: E402
-from pipeline.qa import QuestionAnswerer  # noqa: E402
-from pipeline.repl import ChatSession  # noqa: E402
+from eval.scoring.metrics import exact_match_f1, locate_evidence  # noqa: E402
+from pipeline.chat.followups import NoRewriter, PriorTurn, Rewrite, RuleRewriter  # noqa: E402
+from pipeline.chat.repl import ChatSession  # noqa: E402
+from pipeline.core.config import load_config  # noqa: E402
+from pipeline.flow.qa import QuestionAnswerer  # noqa: E402
 
 SUITE = ROOT / "eval" / "suites" / "conversations" / "followups.jsonl"
 MODES = ("off", "on", "oracle")

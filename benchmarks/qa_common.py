@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pipeline.lexical import syllable_tokens  # noqa: E402
-from pipeline.textnorm import normalize  # noqa: E402
+from pipeline.core.lexical import syllable_tokens  # noqa: E402
+from pipeline.core.textnorm import normalize  # noqa: E402
 
 SUITES = ROOT / "eval" / "suites"
 VIQUAD = ROOT.parent / "shared" / "benchmarks" / "viquad2_dev_sample.jsonl"

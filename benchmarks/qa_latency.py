@@ -16,11 +16,12 @@ import time
 
 from qa_common import ROOT, seed_items, viquad_items
 
-from pipeline.config import load_config
-from pipeline.documents import Document, load_document
-from pipeline.index import Index
-from pipeline.qa import QuestionAnswerer
-from pipeline.summarise import prepare
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.documents.loading import load_document
+from pipeline.flow.index import Index
+from pipeline.flow.qa import QuestionAnswerer
+from pipeline.flow.summarise import prepare
 
 SEED_REPORT = ROOT / "examples" / "000_f1aaaf303130fff8.txt"
 FALLBACK_QUESTIONS = [

@@ -16,12 +16,12 @@ from collections import defaultdict
 
 from qa_common import QAItem, exact_match, f1_score, suite_items, viquad_items
 
-from models.extractive_reader import ExtractiveReader
 from models.factory import build_embedder
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.lexical import syllable_tokens
-from pipeline.qa import QuestionAnswerer
+from models.rules.extractive_reader import ExtractiveReader
+from pipeline.core.config import load_config
+from pipeline.core.lexical import syllable_tokens
+from pipeline.core.records import Document
+from pipeline.flow.qa import QuestionAnswerer
 
 THRESHOLDS = (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
 

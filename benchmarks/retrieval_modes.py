@@ -14,11 +14,11 @@ from collections import defaultdict
 
 from qa_common import QAItem, rank_of_evidence, seed_items, viquad_items
 
-from eval.intervals import paired_difference
+from eval.scoring.intervals import paired_difference
 from models.factory import build_embedder
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.qa import QuestionAnswerer
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.flow.qa import QuestionAnswerer
 
 MODES = ("hybrid", "dense", "bm25")
 DEPTH = 10

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.intervals import paired_difference
-from eval.rouge import best_rouge
+from eval.scoring.intervals import paired_difference
+from eval.scoring.rouge import best_rouge
 from eval.suites import SummaryItem, bundled_suite_paths, load_suite
 from eval.summary_validation import METRICS, SYSTEMS, lead_summary, score_systems
-from models.extractive_summariser import ExtractiveSummariser
-from models.summariser_training import load_articles
-from pipeline.config import Config
-from pipeline.summarise import prepare
+from models.summarisers.extractive_summariser import ExtractiveSummariser
+from models.training.summariser_training import load_articles
+from pipeline.core.config import Config
+from pipeline.flow.summarise import prepare
 
 RESAMPLES = 1000
 

@@ -6,9 +6,9 @@ Systems, all through retrieval as ``vidoc ask`` runs them (bundled suites) or on
 - ``rules``: ``reader.kind: extractive`` (the hand-written reader);
 - ``span``: ``reader.kind: trained`` with ``rules: off`` (the int8 ONNX model alone);
 - ``span+lookups``, ``span+rules-gate``, ``rules-first+span``: ``rules: lookups | gate | first``
-  (models/trained_reader.py says what each does);
+  (models/span_readers/trained_reader.py says what each does);
 - ``span+types``, ``rules-first+span+types``: as ``span`` and ``rules-first+span``, with
-  ``check_type: true`` (only spans of the type the question asks for: models/span_types.py).
+  ``check_type: true`` (only spans of the type the question asks for: models/rules/span_types.py).
 
 The threshold sweep reads every question once and applies each threshold to the recorded margins, on
 the four development suites only (the blind suites and ViQuAD test are never used to choose it).
@@ -25,12 +25,12 @@ from pathlib import Path
 
 from qa_common import VIQUAD, QAItem, exact_match, f1_score, suite_items, viquad_items
 
-from eval.intervals import paired_difference
+from eval.scoring.intervals import paired_difference
 from models.factory import build_embedder, build_reader
-from models.unmentioned import unmentioned
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.qa import QuestionAnswerer
+from models.rules.unmentioned import unmentioned
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.flow.qa import QuestionAnswerer
 
 DEVELOPMENT = ("seed", "lists_tables", "long_report", "old_tone_marks")
 BLIND = ("held_out", "blind_2")
@@ -75,7 +75,7 @@ def traces(
     for group in groups.values():
         if gold:
             from eval.squad_eval import gold_passage
-            from models.squad_data import QAExample
+            from models.training.squad_data import QAExample
 
             for item in group:
                 example = QAExample(item.id, "", item.document, item.question, ())
@@ -108,7 +108,7 @@ def predictions(
     found: list[tuple[QAItem, object, float]], threshold: float, guard: bool = False
 ) -> list[tuple[QAItem, str | None]]:
     """Answers at ``threshold``; with ``guard``, a span answer is also dropped when the question names
-    something the passages read never mention (models/unmentioned.py, the rule reader's check)."""
+    something the passages read never mention (models/rules/unmentioned.py, the rule reader's check)."""
     rows = []
     for item, result, _ in found:
         answer = result.decide(threshold) if hasattr(result, "decide") else result
@@ -204,7 +204,7 @@ def main() -> None:
             print(line(system_name, scores(predictions(found, threshold))), flush=True)
     if args.viquad1 is not None:
         from eval.squad_eval import score_reader
-        from models.squad_data import load_squad
+        from models.training.squad_data import load_squad
 
         examples, _ = load_squad(args.viquad1)
         if args.limit:

@@ -2,8 +2,8 @@
 
 No hub here, so the model is a random checkpoint of ViT5-base's exact shape (T5 v1.1: d_model 768,
 12 + 12 layers, 12 heads, d_ff 2048 gated-gelu, untied head, vocabulary 36096), saved with
-``save_pretrained`` and loaded through vidoc's own generators (``models.seq2seq``,
-``models.ct2_backend``), the code path ``configs/vit5.yaml`` and ``configs/vit5-ct2.yaml`` use.
+``save_pretrained`` and loaded through vidoc's own generators (``models.generation.seq2seq``,
+``models.generation.ct2_backend``), the code path ``configs/vit5.yaml`` and ``configs/vit5-ct2.yaml`` use.
 Random weights would stop at a random EOS, so both backends are told not to stop before
 ``--new-tokens`` (``min_new_tokens`` / ``min_decoding_length``): every document then costs exactly
 ``--in-tokens`` in and ``--new-tokens`` out in both, and the output lengths are checked.
@@ -96,8 +96,9 @@ def worker(
     """Time one backend with ``threads`` CPU threads; print one JSON line."""
     import torch
 
-    from models.ct2_backend import CT2Generator
-    from models.seq2seq import GenerationOptions, TransformersGenerator
+    from models.generation.ct2_backend import CT2Generator
+    from models.generation.generator import GenerationOptions
+    from models.generation.seq2seq import TransformersGenerator
 
     torch.set_num_threads(threads)
     started = time.perf_counter()

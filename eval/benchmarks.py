@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from eval.suites import ROOT, QAItem, Suite, SummaryItem
-from pipeline.documents import Document
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
+from pipeline.core.records import Document
 
 FILES = {
     "viquad2": "viquad2_dev_sample.jsonl",

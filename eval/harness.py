@@ -21,19 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from eval import metrics
 from eval.provenance import config_sha256, provenance
+from eval.scoring import metrics
 from eval.suites import QAItem, Suite, SummaryItem
-from pipeline.config import Config
-from pipeline.documents import Document
-from pipeline.errors import VidocError
+from pipeline.core.config import Config
+from pipeline.core.errors import VidocError
+from pipeline.core.files import append_whole
+from pipeline.core.records import Document
 
 ITEMS_DIR = "items"
 MANIFEST = "manifest.json"
 
 
 class Answerer(Protocol):
-    """What the harness needs from the QA path (``pipeline.qa.QuestionAnswerer`` after ``add``)."""
+    """What the harness needs from the QA path (``pipeline.flow.qa.QuestionAnswerer`` after ``add``)."""
 
     def ask(self, question: str) -> Any: ...
 
@@ -107,10 +108,8 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def _append(handle: Any, record: dict[str, Any]) -> None:
-    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    handle.flush()
-    os.fsync(handle.fileno())
+def _append(path: Path, record: dict[str, Any]) -> None:
+    append_whole(path, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 class SharedModelsAnswerers:
@@ -121,7 +120,7 @@ class SharedModelsAnswerers:
 
     def __call__(self, settings: Config, documents: Sequence[Document]) -> Answerer:
         from models.factory import build_embedder, build_reader
-        from pipeline.qa import QuestionAnswerer
+        from pipeline.flow.qa import QuestionAnswerer
 
         if id(settings) not in self._models:
             self._models[id(settings)] = (build_embedder(settings), build_reader(settings))
@@ -154,7 +153,7 @@ class SuiteRunner:
 
     def _summarise(self, document: Document) -> tuple[str, float]:
         if document.source not in self._summaries:
-            from pipeline.summarise import prepare
+            from pipeline.flow.summarise import prepare
 
             if self._summariser is None:
                 from models.factory import build_summariser
@@ -220,7 +219,7 @@ def _reusable(path: Path, suite: Suite, run: RunConfig, key: str) -> tuple[dict[
     """The saved records of ``path`` that still answer the suite's items under this config, by id, and
     how many saved records are stale. Stale ones are dropped from the file (atomically) so that a later
     ``--rescore`` never scores them."""
-    from pipeline.atomic_files import write_atomic
+    from pipeline.core.files import write_atomic
 
     saved = read_records(path)
     wanted = {item.id: item_key(item) for item in suite.items}
@@ -256,7 +255,7 @@ def prepare_out(out: Path) -> None:
 
 def write_manifest(out: Path, suites: Sequence[Suite], runs: Sequence[RunConfig]) -> None:
     """The run's suites, configs and each config's provenance, so that ``--rescore`` reports them too."""
-    from pipeline.atomic_files import write_atomic
+    from pipeline.core.files import write_atomic
 
     named = [(suite.name, suite.source) for suite in suites]
     manifest = {
@@ -311,15 +310,14 @@ def run_suites(
                         f"{path.name}: {stale} saved items no longer match the suite or the config; "
                         "running them again"
                     )
-                with path.open("a", encoding="utf-8") as handle:
-                    for item in suite.items:
-                        if item.id in done:
-                            records.append(done[item.id])
-                        else:
-                            record = runner.record(suite, item)
-                            _append(handle, record)
-                            records.append(record)
-                        progress.advance(task)
+                for item in suite.items:
+                    if item.id in done:
+                        records.append(done[item.id])
+                    else:
+                        record = runner.record(suite, item)
+                        _append(path, record)
+                        records.append(record)
+                    progress.advance(task)
             results[run.label] = records
     return results
 

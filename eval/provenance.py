@@ -19,7 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Config
+from pipeline.core.config import Config
+from pipeline.core.files import file_sha256
 
 _REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -68,9 +69,9 @@ def _gpu() -> str | None:
     return done.stdout.strip().splitlines()[0] if done.stdout.strip() else None
 
 
-def file_sha256(path: str | Path) -> str | None:
+def _sha256_or_none(path: str | Path) -> str | None:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return file_sha256(Path(path))
     except OSError:
         return None
 
@@ -96,7 +97,7 @@ def provenance(settings: Config, suites: Sequence[tuple[str, str]]) -> dict[str,
         "git": git_commit(),
         "config": settings.model_dump(mode="json"),
         "config_sha256": config_sha256(settings),
-        "suites": {name: {"file": source, "sha256": file_sha256(source)} for name, source in suites},
+        "suites": {name: {"file": source, "sha256": _sha256_or_none(source)} for name, source in suites},
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
     }

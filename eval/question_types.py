@@ -1,6 +1,6 @@
 """The kind of question an item asks, from its wording alone: where a reader is weak shows by type.
 
-Kept apart from the readers' own answer typing (``models/answer_types.py``) on purpose: a scorer that
+Kept apart from the readers' own answer typing (``models/rules/answer_types.py``) on purpose: a scorer that
 shared the reader's parser would hide the reader's mistakes in it. The question word decides, after
 NFC and one tone-mark placement; an item with no reference answer is ``unanswerable`` whatever it asks.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from pipeline.textnorm import normalize
+from pipeline.core.textnorm import normalize
 
 QUESTION_TYPES = ("number", "date", "person", "place", "yes/no", "why/how", "phrase", "unanswerable")
 

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from eval import intervals, metrics
 from eval.question_types import QUESTION_TYPES, question_type
-from pipeline.atomic_files import write_atomic
+from eval.scoring import intervals, metrics
+from pipeline.core.files import write_atomic
 
 # Metrics shown in charts and tables, in this order; others (counts) are listed after them in tables.
 SCORE_METRICS = (*metrics.MEAN_METRICS, "number_faithfulness")

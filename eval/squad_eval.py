@@ -14,10 +14,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eval.metrics import exact_match_f1
-from models.squad_data import QAExample
-from pipeline.protocols import Reader, ScoredPassage
-from pipeline.splitting import Passage
+from eval.scoring.metrics import exact_match_f1
+from models.training.squad_data import QAExample
+from pipeline.core.protocols import Reader, ScoredPassage
+from pipeline.core.records import Passage
 
 
 @dataclass(frozen=True)

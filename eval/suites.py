@@ -21,9 +21,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from eval.metrics import locate_evidence
-from pipeline.documents import Document, load_document
-from pipeline.errors import VidocError, first_line
+from eval.scoring.metrics import locate_evidence
+from pipeline.core.errors import VidocError, first_line
+from pipeline.core.records import Document
+from pipeline.documents.loading import load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = ROOT / "eval" / "suites"
@@ -146,7 +147,7 @@ def _load_table(path: Path) -> list[dict]:
     when that cannot be written, in a temporary folder: the suite is not to blame for the cache)."""
     import datasets
 
-    from pipeline.appdirs import cache_dir, warn_cache_off
+    from pipeline.core.appdirs import cache_dir, warn_cache_off
 
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
@@ -223,19 +224,3 @@ def load_suite(path: str | Path) -> Suite:
 
 def bundled_suite_paths() -> list[Path]:
     return sorted(BUNDLED_DIR.glob("*.jsonl"))
-
-
-def find_suite(name: str) -> Suite:
-    """A suite by name: a .jsonl path, a bundled suite (``seed``) or an external benchmark (``viquad2``)."""
-    from eval import benchmarks
-
-    path = Path(name)
-    if path.suffix == ".jsonl" or path.exists():
-        return load_suite(path)
-    bundled = BUNDLED_DIR / f"{name}.jsonl"
-    if bundled.is_file():
-        return load_suite(bundled)
-    if name in benchmarks.ADAPTERS:
-        return benchmarks.load_benchmark(name)
-    choices = [p.stem for p in bundled_suite_paths()] + sorted(benchmarks.ADAPTERS)
-    raise VidocError(f"{name}: no such suite.", f"Choose a .jsonl file or one of: {', '.join(choices)}.")

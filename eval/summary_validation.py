@@ -4,7 +4,7 @@
 Four systems, all over the same candidate sentences and word budget: ``lead`` (the first sentences that
 fit), ``centrality`` (vidoc's TF-IDF centrality + position + MMR), ``learned`` (the trained sentence
 scorer + the same MMR) and ``oracle`` (the greedy ROUGE oracle within the budget: a ceiling, it reads
-the abstract). ROUGE is syllable-level and Vietnamese-correct (``eval.rouge``).
+the abstract). ROUGE is syllable-level and Vietnamese-correct (``eval.scoring.rouge``).
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from eval.oracle import greedy_oracle
-from eval.rouge import rouge
-from models.extractive_summariser import ExtractiveSummariser, candidate_sentences
-from models.summariser_training import Article
-from pipeline.config import Config
-from pipeline.splitting import SplitDocument
-from pipeline.summarise import prepare
+from eval.scoring.oracle import greedy_oracle
+from eval.scoring.rouge import rouge
+from models.summarisers.extractive_summariser import ExtractiveSummariser, candidate_sentences
+from models.training.summariser_training import Article
+from pipeline.core.config import Config
+from pipeline.core.records import SplitDocument
+from pipeline.flow.summarise import prepare
 
 SYSTEMS = ("lead", "centrality", "learned", "oracle")
 METRICS = ("rouge1", "rouge2", "rougeL")

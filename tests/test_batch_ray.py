@@ -114,14 +114,14 @@ def test_parquet_output_needs_the_ray_engine(inputs, capsys) -> None:
 
 
 def _vit5_on(device: str):
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
 
     return load_config(None, {"summariser": {"kind": "vit5", "model": "vit5-base", "device": device}})
 
 
 def test_actor_shape_puts_one_cuda_actor_per_gpu() -> None:
-    from pipeline.batch_ray import actor_shape
-    from pipeline.config import load_config
+    from pipeline.batch.ray_engine import actor_shape
+    from pipeline.core.config import load_config
 
     cluster = {"CPU": 33.0, "GPU": 4.0}
     cpus = {"CPU": 33.0}
@@ -139,8 +139,8 @@ def test_actor_shape_puts_one_cuda_actor_per_gpu() -> None:
 
 @pytest.mark.parametrize(("device", "gpus", "expected"), [("auto", 2.0, "cuda"), ("cuda:1", 2.0, "cuda")])
 def test_a_gpu_actor_builds_on_cuda_whatever_the_config_says(device, gpus, expected, monkeypatch) -> None:
-    from pipeline import batch_ray
-    from pipeline.config import load_config
+    from pipeline.batch import ray_engine
+    from pipeline.core.config import load_config
 
     config = load_config(None, {"summariser": {"kind": "vit5", "model": "vit5-base", "device": device}})
     captured: dict = {}
@@ -158,9 +158,9 @@ def test_a_gpu_actor_builds_on_cuda_whatever_the_config_says(device, gpus, expec
         def cluster_resources() -> dict[str, float]:
             return {"CPU": 8.0, "GPU": gpus}
 
-    monkeypatch.setattr(batch_ray, "_read", lambda *args: FakeDataset())
-    spec = batch_ray.InputSpec(Path("in.jsonl"), "jsonl")
-    batch_ray._summaries(FakeRay, spec, set(), config, False, None)
+    monkeypatch.setattr(ray_engine, "_read", lambda *args: FakeDataset())
+    spec = ray_engine.InputSpec(Path("in.jsonl"), "jsonl")
+    ray_engine._summaries(FakeRay, spec, set(), config, False, None)
     (config_data,) = captured["fn_constructor_args"]
     assert config_data["summariser"]["device"] == expected
     assert captured["num_gpus"] == 1 and captured["compute"] == int(gpus)
@@ -170,8 +170,8 @@ def test_a_half_written_parquet_file_is_named_not_read_as_empty(tmp_path) -> Non
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from pipeline.batch_ray import _done_in_parquet, _failed_in_parquet
-    from pipeline.errors import VidocError
+    from pipeline.batch.ray_engine import _done_in_parquet, _failed_in_parquet
+    from pipeline.core.errors import VidocError
 
     assert _done_in_parquet(str(tmp_path / "missing")) == set()
     folder = tmp_path / "out"
@@ -231,8 +231,8 @@ def test_an_actor_setup_error_is_found_in_rays_wrapping(monkeypatch) -> None:
     """Ray keeps only the remote traceback's text (a failed call) or the cause in ``args`` (a failed
     ``__init__``); both must give back the message, hint and exit code."""
     import models.factory
-    from pipeline.batch_ray import ActorSetupError, SummariseActor, setup_error_in
-    from pipeline.config import load_config
+    from pipeline.batch.ray_engine import ActorSetupError, SummariseActor, setup_error_in
+    from pipeline.core.config import load_config
 
     def no_extra(config):
         raise ImportError("No module named 'ctranslate2'")
@@ -253,8 +253,8 @@ def test_an_actor_setup_error_is_found_in_rays_wrapping(monkeypatch) -> None:
 
 def test_a_cuda_summariser_on_a_local_ray_without_gpus_is_refused_not_waited_for() -> None:
     """Its one-GPU actors could never be placed: Ray Data waited forever before this check."""
-    from pipeline.batch_ray import check_gpus
-    from pipeline.errors import VidocError
+    from pipeline.batch.ray_engine import check_gpus
+    from pipeline.core.errors import VidocError
 
     with pytest.raises(VidocError, match=r"summariser\.device is 'cuda' but this machine has no GPU"):
         check_gpus(_vit5_on("cuda"), {"CPU": 3.0}, None)
@@ -326,7 +326,7 @@ def _kill_left(seen: dict[int, tuple[bytes, str]]) -> None:
 
 _FAKE_DRIVER = """
 import subprocess, sys, time
-from pipeline.batch_ray import release_watchdog, watch_local_ray
+from pipeline.batch.ray_engine import release_watchdog, watch_local_ray
 
 watchdog = watch_local_ray()
 raylet = subprocess.Popen(["sh", "-c", "sleep 300 & wait"])  # a child with a child, like the raylet
@@ -373,7 +373,7 @@ def test_the_watchdog_kills_a_dead_drivers_processes_unless_released(released) -
 
 def test_only_a_local_instance_started_here_is_watched(monkeypatch) -> None:
     """``--ray-address`` or RAY_ADDRESS joins a cluster vidoc did not start: no watchdog, nothing to kill."""
-    from pipeline import batch_ray
+    from pipeline.batch import ray_engine
 
     inits: list[dict] = []
     watched: list[bool] = []
@@ -393,19 +393,19 @@ def test_only_a_local_instance_started_here_is_watched(monkeypatch) -> None:
         def init(**kwargs) -> None:
             inits.append(kwargs)
 
-    monkeypatch.setattr(batch_ray, "require_ray", lambda: FakeRay)
-    monkeypatch.setattr(batch_ray, "watch_local_ray", lambda: watched.append(True))  # returns None
-    monkeypatch.setattr(batch_ray, "_watchdog", None)
+    monkeypatch.setattr(ray_engine, "require_ray", lambda: FakeRay)
+    monkeypatch.setattr(ray_engine, "watch_local_ray", lambda: watched.append(True))  # returns None
+    monkeypatch.setattr(ray_engine, "_watchdog", None)
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
-    batch_ray.start_ray("auto", None)
-    batch_ray.start_ray("ray://head:10001", 2)
+    ray_engine.start_ray("auto", None)
+    ray_engine.start_ray("ray://head:10001", 2)
     monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:6379")
-    batch_ray.start_ray(None, None)
+    ray_engine.start_ray(None, None)
     assert watched == [] and len(inits) == 3
     assert [init["address"] for init in inits] == ["auto", "ray://head:10001", "127.0.0.1:6379"]
     assert not any("num_cpus" in init for init in inits)  # Ray refuses it when joining a cluster
     monkeypatch.delenv("RAY_ADDRESS")
-    batch_ray.start_ray(None, None)
+    ray_engine.start_ray(None, None)
     # "local": a fresh instance, not a `ray start` cluster already running on this machine
     assert watched == [True] and inits[-1]["address"] == "local" and inits[-1]["num_cpus"] >= 2
 

@@ -8,12 +8,12 @@ import errno
 import numpy as np
 import pytest
 
-from pipeline import appdirs
-from pipeline.appdirs import cache_dir
-from pipeline.documents import Document
-from pipeline.errors import VidocError
-from pipeline.index import Index
-from pipeline.summarise import prepare
+from pipeline.core import appdirs
+from pipeline.core.appdirs import cache_dir
+from pipeline.core.errors import VidocError
+from pipeline.core.records import Document
+from pipeline.flow.index import Index
+from pipeline.flow.summarise import prepare
 
 QUESTION = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?"
 

@@ -1,5 +1,6 @@
-from pipeline.cleaning import clean
-from pipeline.documents import Document, load_document
+from pipeline.core.records import Document
+from pipeline.documents.loading import load_document
+from pipeline.text.cleaning import clean
 
 FURNITURE = [
     "Việt Nam vươn mình trong kỷ nguyên mới",

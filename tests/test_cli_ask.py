@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipeline.answer_view import ABSTENTION
+from pipeline.chat.answer_view import ABSTENTION
 from pipeline.commands.ask import END_OF_DOCUMENTS, split_arguments
 from tests.conftest import run_cli
 

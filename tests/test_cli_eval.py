@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.textnorm import normalize
+from pipeline.core.textnorm import normalize
 from tests.conftest import ROOT, cli_in_fresh_python, run_cli
 
 SEED_SUITE = ROOT / "eval" / "suites" / "seed.jsonl"

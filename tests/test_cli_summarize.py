@@ -79,10 +79,10 @@ def test_bad_input_is_one_clear_error_without_traceback(
 
 
 def test_an_empty_model_summary_is_not_called_nothing_to_summarise(seed_text: str) -> None:
-    from pipeline.config import load_config
-    from pipeline.documents import Document
-    from pipeline.protocols import Summary
-    from pipeline.summarise import summarise_documents
+    from pipeline.core.config import load_config
+    from pipeline.core.protocols import Summary
+    from pipeline.core.records import Document
+    from pipeline.flow.summarise import summarise_documents
 
     class _SilentModel:
         model_id = "silent-vit5"

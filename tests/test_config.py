@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_config, preset_names
-from pipeline.errors import VidocError
+from pipeline.core.config import load_config, preset_names
+from pipeline.core.errors import VidocError
 
 
 def _write(tmp_path: Path, body: str) -> str:
@@ -71,7 +71,7 @@ def test_missing_file_and_unknown_preset() -> None:
 def test_the_readme_s_summariser_trust_remote_code_is_a_key_and_reaches_the_loader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import models.vit5_summariser as vit5_summariser
+    import models.generation.vit5_summariser as vit5_summariser
 
     assert load_config(None).summariser.trust_remote_code is False
     settings = load_config(_write(tmp_path, "summariser: {kind: vit5, model: x, trust_remote_code: true}"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from models.ct2_backend import CT2Generator, converted_model
-from models.seq2seq import GenerationOptions, TransformersGenerator
+from models.generation.ct2_backend import CT2Generator, converted_model
+from models.generation.generator import GenerationOptions
+from models.generation.seq2seq import TransformersGenerator
 from tests.conftest import run_cli
 
 

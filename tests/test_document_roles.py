@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.qa import QuestionAnswerer
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.flow.qa import QuestionAnswerer
 
 NOTICE = (
     "ỦY BAN NHÂN DÂN\nPHƯỜNG AN PHÚ\nSố: 31/TB-UBND\n\nTHÔNG BÁO\n\n"
@@ -95,7 +95,7 @@ def test_header_lines_in_nfd_and_questions_that_only_look_like_role_questions() 
 
 
 def test_the_header_date_answers_when_the_document_was_issued() -> None:
-    from pipeline.document_roles import asks_document_date
+    from pipeline.text.document_roles import asks_document_date
 
     notice = NOTICE.replace("Số: 31/TB-UBND\n", "Số: 31/TB-UBND\nAn Phú, ngày 01 tháng 12 năm 2025\n")
     qa = QuestionAnswerer(load_config())

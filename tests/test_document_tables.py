@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cleaning import clean
-from pipeline.documents import Document, load_document
-from pipeline.markdown_tables import markdown_table
+from pipeline.core.records import Document
+from pipeline.documents.loading import load_document
+from pipeline.documents.markdown_tables import markdown_table
+from pipeline.text.cleaning import clean
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES_MD = ROOT / "examples" / "ket_qua_tuyen_sinh.md"
@@ -95,7 +96,7 @@ def test_docx_merged_cells_newlines_and_pipes(tmp_path: Path) -> None:
 
 def test_docx_layout_tables_read_as_paragraphs(tmp_path: Path) -> None:
     """An official document's header and signature blocks are tables in Word; they stay lines of text,
-    so the document number and the signer are still found (pipeline/document_roles.py)."""
+    so the document number and the signer are still found (pipeline/text/document_roles.py)."""
 
     def build(word) -> None:
         _fill(
@@ -122,8 +123,8 @@ def test_docx_layout_tables_read_as_paragraphs(tmp_path: Path) -> None:
     assert document.text.startswith("ỦY BAN NHÂN DÂN\nTỈNH LAM GIANG\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
     assert "\n\nSố: 415/BC-UBND\n\n" in document.text
     assert document.text.endswith("TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n\nLê Quang Hưng")
-    from pipeline.config import load_config
-    from pipeline.qa import QuestionAnswerer
+    from pipeline.core.config import load_config
+    from pipeline.flow.qa import QuestionAnswerer
 
     qa = QuestionAnswerer(load_config())
     qa.add([document])
@@ -277,8 +278,8 @@ def _table_questions() -> list[dict]:
 @pytest.fixture(scope="module")
 def report_answers(tmp_path_factory) -> dict[str, dict[str, str | None]]:
     """The table questions answered from the .md, a .docx and an .html version of the report."""
-    from pipeline.config import load_config
-    from pipeline.qa import QuestionAnswerer
+    from pipeline.core.config import load_config
+    from pipeline.flow.qa import QuestionAnswerer
 
     folder = tmp_path_factory.mktemp("report")
     paths = {

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.documents import document_paths, load_document, load_documents
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
+from pipeline.documents.loading import document_paths, load_document, load_documents
 
 TEXT = "Đảng bộ quận Thanh Xuân gồm 52 tổ chức cơ sở Đảng với 20.585 đảng viên."
 
@@ -222,7 +222,7 @@ QUESTION = "Đảng bộ quận có bao nhiêu đảng viên?"
 @pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258"])
 @pytest.mark.parametrize("name", ["report.txt", "report.md"])
 def test_legacy_text_is_detected_and_read_as_nfc(tmp_path: Path, encoding: str, name: str) -> None:
-    from pipeline.legacy_encodings import encode_legacy
+    from pipeline.documents.legacy_encodings import encode_legacy
 
     document = load_document(_write(tmp_path / name, encode_legacy(LEGACY_TEXT, encoding)))
     assert document.text == LEGACY_TEXT
@@ -245,7 +245,7 @@ def test_unicode_text_records_its_encoding(tmp_path: Path, data: bytes, encoding
 
 def test_valid_utf8_is_never_read_as_a_legacy_encoding(tmp_path: Path) -> None:
     """Even UTF-8 text that is itself mojibake of TCVN3 (what a bad copy-paste leaves) is kept as it is."""
-    from pipeline.legacy_encodings import encode_legacy
+    from pipeline.documents.legacy_encodings import encode_legacy
 
     mojibake = encode_legacy(LEGACY_TEXT, "tcvn3").decode("latin-1")
     for text in (LEGACY_TEXT, mojibake):
@@ -254,7 +254,7 @@ def test_valid_utf8_is_never_read_as_a_legacy_encoding(tmp_path: Path) -> None:
 
 
 def test_encoding_option_overrides_detection(tmp_path: Path) -> None:
-    from pipeline.legacy_encodings import encode_legacy
+    from pipeline.documents.legacy_encodings import encode_legacy
 
     short = "Hà Nội"  # too few words with diacritics to judge by: not detected
     path = _write(tmp_path / "short.txt", encode_legacy(short, "vni"))
@@ -275,7 +275,7 @@ def test_encoding_option_overrides_detection(tmp_path: Path) -> None:
 
 
 def test_encoding_option_refuses_what_would_mangle(tmp_path: Path) -> None:
-    from pipeline.legacy_encodings import encode_legacy
+    from pipeline.documents.legacy_encodings import encode_legacy
 
     utf8 = _write(tmp_path / "u.txt", TEXT.encode("utf-8"))
     with pytest.raises(VidocError, match=r"u\.txt: this is valid UTF-8 text, not TCVN3\."):
@@ -290,7 +290,7 @@ def test_encoding_option_refuses_what_would_mangle(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["bogus", "latin-1", ""])
 def test_unknown_encoding_names_the_choices(name: str) -> None:
-    from pipeline.text_decoding import check_encoding
+    from pipeline.documents.text_decoding import check_encoding
 
     with pytest.raises(VidocError) as error:
         check_encoding(name)
@@ -305,7 +305,7 @@ def test_docx_and_pdf_have_no_encoding(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("encoding", ["tcvn3", "vni", "cp1258"])
 def test_legacy_html_is_detected(tmp_path: Path, encoding: str) -> None:
-    from pipeline.legacy_encodings import encode_legacy
+    from pipeline.documents.legacy_encodings import encode_legacy
 
     body = "".join(f"<p>{paragraph}</p>" for paragraph in LEGACY_TEXT.split("\n\n"))
     page = encode_legacy(f"<html><body>{body}</body></html>", encoding)
@@ -320,7 +320,7 @@ def test_ask_and_summarize_json_say_what_was_read(tmp_path: Path, capsys) -> Non
     import json
 
     from pipeline.cli import main
-    from pipeline.legacy_encodings import encode_legacy
+    from pipeline.documents.legacy_encodings import encode_legacy
 
     vni = _write(tmp_path / "vni.txt", encode_legacy(SEED_TEXT, "vni"))
     utf8 = _write(tmp_path / "utf8.txt", SEED_TEXT.encode("utf-8"))
@@ -341,7 +341,8 @@ def test_ask_and_summarize_json_say_what_was_read(tmp_path: Path, capsys) -> Non
 
 
 def test_with_encoding_on_several_documents() -> None:
-    from pipeline.documents import Document, with_encoding
+    from pipeline.core.records import Document
+    from pipeline.documents.loading import with_encoding
 
     documents = [Document("a", "a.txt", "tcvn3"), Document("b", "b.txt", "utf-8")]
     record = {"answer": None, "citations": []}
@@ -356,7 +357,7 @@ def test_cli_tcvn3_end_to_end_and_bad_encoding_name(tmp_path: Path) -> None:
     """One real subprocess: the detected encoding reaches --json, an unknown name is one line, exit 2."""
     import json
 
-    from pipeline.legacy_encodings import encode_legacy
+    from pipeline.documents.legacy_encodings import encode_legacy
     from tests.conftest import run_cli
 
     path = _write(tmp_path / "cũ.txt", encode_legacy(SEED_TEXT, "tcvn3"))
@@ -374,14 +375,14 @@ def test_cli_tcvn3_end_to_end_and_bad_encoding_name(tmp_path: Path) -> None:
 
 
 def test_encoding_names_match_the_legacy_module_and_utf8_does_not_import_it(tmp_path: Path) -> None:
-    from pipeline import legacy_encodings, text_decoding
+    from pipeline.documents import legacy_encodings, text_decoding
     from tests.conftest import run_fresh_python
 
     assert text_decoding.LEGACY_ENCODINGS == legacy_encodings.LEGACY_ENCODINGS
     path = _write(tmp_path / "u.txt", TEXT.encode("utf-8"))
     code = (
-        "import sys; from pipeline.documents import load_document; "
-        f"load_document({str(path)!r}); print('pipeline.legacy_encodings' in sys.modules)"
+        "import sys; from pipeline.documents.loading import load_document; "
+        f"load_document({str(path)!r}); print('pipeline.documents.legacy_encodings' in sys.modules)"
     )
     assert run_fresh_python(code).strip() == "False"
 
@@ -477,7 +478,7 @@ def test_news_page_main_text_title_byline_and_date(tmp_path: Path) -> None:
     assert all(paragraph in document.text for paragraph in ARTICLE)
     assert [words for words in BOILERPLATE if words in document.text] == []
     # The block path (the fallback) keeps what is not in header, nav, footer or aside tags.
-    from pipeline.html_documents import _blocks_text, parse_html
+    from pipeline.documents.html_documents import _blocks_text, parse_html
 
     blocks = _blocks_text(parse_html(_news_page(), str(path)))
     assert all(paragraph in blocks for paragraph in ARTICLE)
@@ -496,8 +497,8 @@ def test_portal_page_keeps_the_article_and_its_table(tmp_path: Path) -> None:
     assert "khuyến cáo nông dân" in text and text.endswith("Bài viết được đăng ngày 15/8/2024.")
     for words in ("CỔNG THÔNG TIN", "Tin mới nhất", "hội chợ", "Bản quyền", "Hùng Vương"):
         assert words not in text
-    from pipeline.config import load_config
-    from pipeline.qa import QuestionAnswerer
+    from pipeline.core.config import load_config
+    from pipeline.flow.qa import QuestionAnswerer
 
     qa = QuestionAnswerer(load_config())
     qa.add([load_document(path)])
@@ -506,8 +507,8 @@ def test_portal_page_keeps_the_article_and_its_table(tmp_path: Path) -> None:
 
 
 def test_page_metadata_reaches_the_answers(tmp_path: Path) -> None:
-    from pipeline.config import load_config
-    from pipeline.qa import QuestionAnswerer
+    from pipeline.core.config import load_config
+    from pipeline.flow.qa import QuestionAnswerer
 
     (tmp_path / "bai_bao.html").write_text(_news_page(), encoding="utf-8")
     qa = QuestionAnswerer(load_config())

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from eval import intervals, report
+from eval import report
 from eval.benchmarks import load_squad_suite
 from eval.question_types import question_type
+from eval.scoring import intervals
 from eval.threshold_sweep import best, sweep
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
 
 
 def _qa(item_id: str, f1: float, has_answer: bool = True, suite: str = "s") -> dict:
@@ -117,7 +118,7 @@ def test_the_threshold_sweep_turns_low_scored_answers_into_abstentions() -> None
 
 def test_provenance_names_the_config_by_content(tmp_path: Path) -> None:
     from eval.provenance import config_sha256, provenance
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
 
     suite = tmp_path / "s.jsonl"
     suite.write_text("{}\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Follow-up questions made standalone (pipeline/followups.py), the conversation suite, index progress."""
+"""Follow-up questions made standalone (pipeline/chat/followups.py), the conversations suite, indexing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.followups import NoRewriter, PriorTurn, Rewrite, RuleRewriter
+from pipeline.chat.followups import NoRewriter, PriorTurn, Rewrite, RuleRewriter
 
 ROOT = Path(__file__).resolve().parent.parent
 CONVERSATIONS = ROOT / "eval" / "suites" / "conversations" / "followups.jsonl"
@@ -245,9 +245,9 @@ def test_both_tone_placements_and_nfd_match_alike() -> None:
 
 
 def test_the_conversation_suite_is_sound_and_not_a_bundled_suite() -> None:
-    from eval.metrics import locate_evidence
+    from eval.scoring.metrics import locate_evidence
     from eval.suites import bundled_suite_paths
-    from pipeline.textnorm import normalize
+    from pipeline.core.textnorm import normalize
 
     rows = [
         json.loads(line) for line in CONVERSATIONS.read_text(encoding="utf-8").splitlines() if line.strip()
@@ -273,9 +273,9 @@ class _FakeEmbedder:
 
 
 def test_index_reports_progress_only_for_what_it_embeds(config, seed_text, tmp_path) -> None:
-    from pipeline.documents import Document
-    from pipeline.index import Index, IndexCache
-    from pipeline.summarise import prepare
+    from pipeline.core.records import Document
+    from pipeline.flow.index import Index, IndexCache
+    from pipeline.flow.summarise import prepare
 
     small = config.model_copy(update={"embedder": config.embedder.model_copy(update={"batch_size": 4})})
     document = prepare(Document(seed_text, "seed.txt"), small)
@@ -295,7 +295,7 @@ def test_index_reports_progress_only_for_what_it_embeds(config, seed_text, tmp_p
 
 
 def test_the_indexing_bar_is_off_without_a_terminal() -> None:
-    from pipeline.indexing_bar import indexing_bar
+    from pipeline.chat.indexing_bar import indexing_bar
 
     with indexing_bar() as progress:  # pytest captures stderr: not a terminal
         assert progress is None

@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.index import Index, IndexCache
-from pipeline.lexical import syllable_tokens, word_tokens
-from pipeline.summarise import prepare
+from pipeline.core.config import load_config
+from pipeline.core.lexical import syllable_tokens, word_tokens
+from pipeline.core.records import Document
+from pipeline.flow.index import Index, IndexCache
+from pipeline.flow.summarise import prepare
 
 
 class CountingEmbedder:

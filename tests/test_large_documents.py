@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 from benchmarks.make_corpus import make_document
-from models.extractive_summariser import _NEAR_DUPLICATE, _Similarities
 from models.factory import build_summariser
-from models.tfidf import syllables, tfidf_matrix
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.summarise import prepare
+from models.summarisers.extractive_summariser import _NEAR_DUPLICATE, _Similarities
+from models.summarisers.tfidf import syllables, tfidf_matrix
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.flow.summarise import prepare
 from tests.conftest import run_cli
 
 TEXTS = [

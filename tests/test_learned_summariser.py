@@ -8,16 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.oracle import greedy_oracle
+from eval.scoring.oracle import greedy_oracle
 from eval.summary_validation import lead_summary, score_systems
-from models.extractive_summariser import ExtractiveSummariser, candidate_sentences
-from models.sentence_features import FEATURES, sentence_features, title_of
-from models.sentence_scorer import SHIPPED, SentenceScorer, load_scorer
-from models.summariser_training import Article, SummariserTrainSettings, fit_scorer, load_articles
-from pipeline.config import Config, load_config
-from pipeline.documents import Document
-from pipeline.errors import VidocError
-from pipeline.summarise import prepare
+from models.summarisers.extractive_summariser import ExtractiveSummariser, candidate_sentences
+from models.summarisers.sentence_features import FEATURES, sentence_features, title_of
+from models.summarisers.sentence_scorer import SHIPPED, SentenceScorer, load_scorer
+from models.training.summariser_training import Article, SummariserTrainSettings, fit_scorer, load_articles
+from pipeline.core.config import Config, load_config
+from pipeline.core.errors import VidocError
+from pipeline.core.records import Document
+from pipeline.flow.summarise import prepare
 from tests.conftest import run_cli
 
 TITLE = "Đảng bộ quận Thanh Xuân tổ chức Đại hội lần thứ XXIII"

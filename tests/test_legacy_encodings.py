@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.legacy_encodings import (
+from pipeline.documents.legacy_encodings import (
     LEGACY_ENCODINGS,
     decode_legacy,
     detect_legacy,

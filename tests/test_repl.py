@@ -36,7 +36,7 @@ def test_piped_verbose_prints_latency(seed_path) -> None:
 def test_encoding_option_reads_the_documents_and_what_open_adds(seed_path, tmp_path) -> None:
     """``--encoding`` holds for the session: the TCVN3 report at start and a note ``:open`` adds later,
     too short to be detected, which only the session's encoding can read."""
-    from pipeline.legacy_encodings import detect_legacy, encode_legacy
+    from pipeline.documents.legacy_encodings import detect_legacy, encode_legacy
 
     report = tmp_path / "cu.txt"
     report.write_bytes(encode_legacy(seed_path.read_text(encoding="utf-8"), "tcvn3"))
@@ -111,7 +111,7 @@ class _TypingReader:
         self.streamed_calls = 0
 
     def read(self, question, passages):
-        from pipeline.protocols import Answer
+        from pipeline.core.protocols import Answer
 
         return Answer("20.585 đảng viên", 0.9, (), self.model_id)
 
@@ -127,9 +127,9 @@ def test_a_streaming_reader_shows_its_words_as_they_come(seed_path) -> None:
 
     from rich.console import Console
 
-    from pipeline.config import load_config
-    from pipeline.qa import QuestionAnswerer
-    from pipeline.repl import ChatSession, _answer
+    from pipeline.chat.repl import ChatSession, _answer
+    from pipeline.core.config import load_config
+    from pipeline.flow.qa import QuestionAnswerer
 
     reader = _TypingReader()
     session = ChatSession(load_config(), QuestionAnswerer(load_config(), reader=reader))
@@ -160,9 +160,9 @@ def test_ctrl_c_cancels_the_answer_not_the_session(seed_path) -> None:
 
     from rich.console import Console
 
-    from pipeline.config import load_config
-    from pipeline.qa import QuestionAnswerer
-    from pipeline.repl import ChatSession, _answer
+    from pipeline.chat.repl import ChatSession, _answer
+    from pipeline.core.config import load_config
+    from pipeline.flow.qa import QuestionAnswerer
 
     session = ChatSession(load_config(), QuestionAnswerer(load_config(), reader=_InterruptedReader()))
     session.open([str(seed_path)])
@@ -207,8 +207,8 @@ def test_open_of_a_broken_docx_prints_the_error_and_the_session_goes_on(seed_pat
 def test_unwritable_home_keeps_the_history_in_memory_and_says_so_once(tmp_path, monkeypatch, capsys) -> None:
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
-    from pipeline import appdirs
-    from pipeline.repl import _history
+    from pipeline.chat.repl import _history
+    from pipeline.core import appdirs
 
     monkeypatch.setattr(appdirs, "_warned", set())
     home = tmp_path / "home-is-a-file"
@@ -291,7 +291,7 @@ class _EchoReader:
     model_id = "echo-reader"
 
     def read(self, question, passages):
-        from pipeline.protocols import Answer
+        from pipeline.core.protocols import Answer
 
         return Answer(question, 1.0, (), self.model_id)
 
@@ -303,7 +303,7 @@ class _ShoutingRewriter:
         self.histories = []
 
     def rewrite(self, question, history):
-        from pipeline.followups import Rewrite
+        from pipeline.chat.followups import Rewrite
 
         self.histories.append(list(history))
         return Rewrite(question.upper(), "model") if history else Rewrite(question)
@@ -314,9 +314,9 @@ def test_the_rewriter_is_a_hook_and_reset_clears_its_context(seed_path, tmp_path
 
     from rich.console import Console
 
-    from pipeline.config import load_config
-    from pipeline.qa import QuestionAnswerer
-    from pipeline.repl import ChatSession, handle_command
+    from pipeline.chat.repl import ChatSession, handle_command
+    from pipeline.core.config import load_config
+    from pipeline.flow.qa import QuestionAnswerer
 
     rewriter = _ShoutingRewriter()
     session = ChatSession(

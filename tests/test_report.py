@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from eval import harness, report
-from eval.metrics import locate_evidence
+from eval.scoring.metrics import locate_evidence
 from eval.suites import QAItem, Suite
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.protocols import Answer, ScoredPassage
-from pipeline.splitting import Passage
+from pipeline.core.config import load_config
+from pipeline.core.protocols import Answer, ScoredPassage
+from pipeline.core.records import Document, Passage
 
 SCRIPT = "<script>alert('x')</script>"
 DOCUMENT = Document(f"Dân số là 20.585 người. {SCRIPT} Ngày 4/7/2017 họp.", "doc<1>.txt")
@@ -171,7 +170,7 @@ def test_a_resume_redoes_items_edited_under_the_same_id_and_runs_of_a_changed_co
 
 
 def test_an_out_that_is_a_file_is_a_one_line_usage_error(tmp_path: Path) -> None:
-    from pipeline.errors import VidocError
+    from pipeline.core.errors import VidocError
 
     out = tmp_path / "report.json"
     out.write_text("kept", encoding="utf-8")

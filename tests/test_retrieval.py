@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from models.factory import build_embedder
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.index import Index, IndexCache
-from pipeline.retrieval import Retriever, rank_order, reciprocal_rank_fusion
-from pipeline.summarise import prepare
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.flow.index import Index, IndexCache
+from pipeline.flow.retrieval import Retriever, rank_order, reciprocal_rank_fusion
+from pipeline.flow.summarise import prepare
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models.slot_alignment import frame, slots
-from pipeline.textnorm import normalize
+from models.rules.slot_alignment import frame, slots
+from pipeline.core.textnorm import normalize
 
 
 def _best(question: str, sentence: str) -> str:

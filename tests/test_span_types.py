@@ -1,8 +1,8 @@
-"""``reader.check_type``: which spans may answer a question of a given type (models/span_types.py)."""
+"""``reader.check_type``: which spans may answer a question of a given type (models/rules/span_types.py)."""
 
 from __future__ import annotations
 
-from models.span_types import fitting_spans, token_test
+from models.rules.span_types import fitting_spans, token_test
 
 PIECES = ["Trạm", " Y", " tế", " phường", " khám", " cho", " 1.245", " người", " ngày", " 4/7/2017"]
 

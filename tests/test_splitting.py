@@ -1,9 +1,10 @@
 import unicodedata
 
-from pipeline.cleaning import clean
-from pipeline.config import SplitterConfig
-from pipeline.documents import Document, load_document
-from pipeline.splitting import split
+from pipeline.core.config import SplitterConfig
+from pipeline.core.records import Document
+from pipeline.documents.loading import load_document
+from pipeline.text.cleaning import clean
+from pipeline.text.splitting import split
 
 
 def test_every_sentence_and_passage_slices_back(seed_path, seed_text) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from models.embedders.sentence_transformers_embedder import uses_e5_prefixes
 from models.factory import build_embedder
-from models.sentence_transformers_embedder import uses_e5_prefixes
-from pipeline.config import load_config
-from pipeline.errors import VidocError
+from pipeline.core.config import load_config
+from pipeline.core.errors import VidocError
 from tests.conftest import run_cli
 
 QUESTION = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?"
@@ -164,7 +164,7 @@ def test_cli_summarize_with_embedding_centrality(tiny_st_dir, seed_path, tmp_pat
 
 
 def test_the_st_embedder_preset_names_the_bi_encoder() -> None:
-    from models.locate import parse_model
+    from models.loading.locate import parse_model
 
     config = load_config("st-embedder")
     assert config.embedder.kind == "sentence-transformers"
@@ -174,7 +174,7 @@ def test_the_st_embedder_preset_names_the_bi_encoder() -> None:
 
 
 def test_a_missing_models_extra_is_a_plain_error(monkeypatch) -> None:
-    from models.extras import require_models_extra
+    from models.loading.extras import require_models_extra
 
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import now raises ImportError
     with pytest.raises(VidocError, match="needs sentence_transformers, which is not installed"):

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from eval import benchmarks
-from eval.suites import QAItem, SummaryItem, find_suite, load_suite
-from pipeline.errors import VidocError
+from eval.suite_catalogue import find_suite
+from eval.suites import QAItem, SummaryItem, load_suite
+from pipeline.core.errors import VidocError
 
 DOC = "Báo cáo.\n\nThủy điện Hòa Bình phát điện năm 1988. Công suất 1.920 MW.\n"
 
@@ -167,7 +168,7 @@ def test_benchmark_adapters_read_their_formats(tmp_path: Path, monkeypatch) -> N
 def test_a_home_that_cannot_be_written_does_not_break_a_good_suite(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    from pipeline import appdirs
+    from pipeline.core import appdirs
 
     monkeypatch.setattr(appdirs, "_warned", set())
     home = tmp_path / "home-is-a-file"

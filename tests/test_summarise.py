@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from eval.rouge import best_rouge
+from eval.scoring.rouge import best_rouge
 from models.factory import build_summariser
-from pipeline.config import load_config
-from pipeline.documents import Document, load_document
-from pipeline.summarise import prepare, summarise_documents
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.documents.loading import load_document
+from pipeline.flow.summarise import prepare, summarise_documents
 
 SUITE = Path(__file__).resolve().parent.parent / "eval" / "suites" / "seed.jsonl"
 FURNITURE = ("Chia sẻ", "Hồng Thái", "Kinhtedothi", "Quang cảnh hội nghị", "vươn mình")

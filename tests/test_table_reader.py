@@ -6,11 +6,11 @@ import unicodedata
 
 import pytest
 
-from models.table_reader import answer_from_table, parse_table, superlative_adjective
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.qa import QuestionAnswerer
-from pipeline.textnorm import normalize
+from models.rules.table_reader import answer_from_table, parse_table, superlative_adjective
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.core.textnorm import normalize
+from pipeline.flow.qa import QuestionAnswerer
 
 TABLE = (
     "| STT | Huyện | Diện tích lúa (ha) | Năng suất (tạ/ha) | Tỷ lệ cơ giới hoá |\n"
@@ -88,10 +88,10 @@ def test_ragged_rows_and_superlative_wording() -> None:
 
 
 def test_a_table_below_the_passages_read_is_still_looked_up() -> None:
-    from models.extractive_reader import PASSAGES_READ, ExtractiveReader
-    from pipeline.cleaning import clean
-    from pipeline.protocols import ScoredPassage
-    from pipeline.splitting import split
+    from models.rules.extractive_reader import PASSAGES_READ, ExtractiveReader
+    from pipeline.core.protocols import ScoredPassage
+    from pipeline.text.cleaning import clean
+    from pipeline.text.splitting import split
 
     prose = "\n\n".join(f"Đoạn {i}: năng suất lúa của tỉnh được cải thiện nhờ cơ giới hoá." for i in range(4))
     document = split(clean(Document(prose + "\n\n" + TABLE, "lua.md")))
@@ -103,7 +103,7 @@ def test_a_table_below_the_passages_read_is_still_looked_up() -> None:
 
 
 def test_an_escaped_pipe_stays_inside_its_cell() -> None:
-    from models.table_reader import _cells
+    from models.rules.table_reader import _cells
 
     line = "| Trường A \\| cơ sở 2 | 520 |"
     cells = _cells(line, 10)

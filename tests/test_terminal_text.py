@@ -8,9 +8,9 @@ import re
 
 from rich.console import Console
 
-from pipeline.answer_view import highlighted, plain_answer, render_answer
-from pipeline.protocols import Answer, Citation
-from pipeline.terminal_text import json_line, terminal_safe
+from pipeline.chat.answer_view import highlighted, plain_answer, render_answer
+from pipeline.chat.terminal_text import json_line, terminal_safe
+from pipeline.core.protocols import Answer, Citation
 
 # Clear screen, set the window title (OSC 0 … BEL), a C1 CSI, a bidi override and a bidi isolate.
 SEQUENCES = "\x1b[2J\x1b]0;pwned\x07\x9b31m\u202e\u2066"

@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from pipeline.textnorm import normalize, normalize_with_offsets, unify_tone_marks
+from pipeline.core.textnorm import normalize, normalize_with_offsets, unify_tone_marks
 
 
 @pytest.mark.parametrize(

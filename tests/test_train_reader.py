@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from models.squad_data import load_squad
+from models.training.squad_data import load_squad
 from tests.conftest import run_cli
 
 
@@ -58,8 +58,8 @@ def test_windows_hold_the_answer_tokens_and_negatives_point_at_cls(
 ) -> None:
     from transformers import AutoTokenizer
 
-    from models.qa_inputs import pair_template
-    from models.reader_features import FeatureSettings, build_windows
+    from models.inputs.qa_inputs import pair_template
+    from models.training.reader_features import FeatureSettings, build_windows
 
     tokenizer = AutoTokenizer.from_pretrained(tiny_xlmr_qa_dir)
     examples, _ = load_squad(tiny_squad)
@@ -101,11 +101,11 @@ def test_windows_hold_the_answer_tokens_and_negatives_point_at_cls(
 def test_training_lowers_the_loss_resumes_after_a_kill_and_loads_as_a_reader(
     base_fixture: str, request: pytest.FixtureRequest, tiny_squad: Path, tmp_path: Path
 ) -> None:
-    from models.phobert_reader import PhoBERTReader
-    from models.reader_training import CHECKPOINT, TrainSettings, train_reader
-    from pipeline.config import ReaderConfig
-    from pipeline.protocols import ScoredPassage
-    from pipeline.splitting import Passage
+    from models.span_readers.phobert_reader import PhoBERTReader
+    from models.training.reader_training import CHECKPOINT, TrainSettings, train_reader
+    from pipeline.core.config import ReaderConfig
+    from pipeline.core.protocols import ScoredPassage
+    from pipeline.core.records import Passage
 
     base = request.getfixturevalue(base_fixture)
     examples, _ = load_squad(tiny_squad)
@@ -161,8 +161,8 @@ def _weights(folder: Path) -> list[float]:
 
 
 def test_a_resume_on_other_data_is_refused(tiny_xlmr_qa_dir: Path, tiny_squad: Path, tmp_path: Path) -> None:
-    from models.reader_training import TrainSettings, train_reader
-    from pipeline.errors import VidocError
+    from models.training.reader_training import TrainSettings, train_reader
+    from pipeline.core.errors import VidocError
 
     examples, _ = load_squad(tiny_squad)
     settings = TrainSettings(max_steps=4, batch_size=8, max_length=64, save_every=2, device="cpu")

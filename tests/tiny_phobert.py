@@ -22,7 +22,7 @@ HIDDEN = 32
 
 def _segmented_words(text: str) -> list[str]:
     """The seed's words as PhoBERT saw its corpus: underthesea-segmented, syllables joined by ``_``."""
-    from pipeline import vietnamese
+    from pipeline.core import vietnamese
 
     words: list[str] = []
     for line in text.splitlines():

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from pipeline.commands.options import CONFIG_HELP, encoding_option, length_override, max_chars_option
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
 
 # click consumes a ``--`` before the command sees its arguments; ``pipeline.cli.main`` leaves this mark
 # where it stood, so that ``vidoc ask report.txt -- in`` asks "in" even when a folder ``in`` exists.
@@ -57,12 +57,12 @@ def ask_command(
     encoding: str | None = encoding_option(),
 ) -> None:
     """Answer questions about documents; each answer cites the passage it comes from."""
-    from pipeline.config import load_config
-    from pipeline.documents import document_paths, load_document, with_encoding
-    from pipeline.qa import QuestionAnswerer
-    from pipeline.question_files import read_questions
-    from pipeline.terminal_text import json_line, terminal_safe
-    from pipeline.text_decoding import check_encoding
+    from pipeline.chat.terminal_text import json_line, terminal_safe
+    from pipeline.core.config import load_config
+    from pipeline.documents.loading import document_paths, load_document, with_encoding
+    from pipeline.documents.question_files import read_questions
+    from pipeline.documents.text_decoding import check_encoding
+    from pipeline.flow.qa import QuestionAnswerer
 
     paths, questions = split_arguments(arguments)
     if not paths:
@@ -84,7 +84,7 @@ def ask_command(
     encoding = check_encoding(encoding)
     documents = [load_document(path, limit, encoding) for path in document_paths(paths)]  # before models
     answerer = QuestionAnswerer(settings)
-    from pipeline.indexing_bar import indexing_bar, stderr_is_terminal
+    from pipeline.chat.indexing_bar import indexing_bar, stderr_is_terminal
 
     with indexing_bar(enabled=stderr_is_terminal() and not as_json) as progress:  # a bar on stderr only
         answerer.add(documents, progress=progress)
@@ -95,7 +95,7 @@ def ask_command(
     from rich.console import Console
     from rich.text import Text
 
-    from pipeline.answer_view import render_answer
+    from pipeline.chat.answer_view import render_answer
 
     console = Console(highlight=False)
     texts = {document.source: document.text for document in documents}

@@ -11,13 +11,13 @@ from pathlib import Path
 import typer
 
 from pipeline.commands.options import CONFIG_HELP, encoding_option, length_override, max_chars_option
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
 
 
 @contextmanager
 def _setup_errors_end_the_run() -> Iterator[None]:
     """A summariser that cannot load (a missing extra) raises ImportError on first use: one line, exit 2."""
-    from pipeline.batch_core import as_setup_error
+    from pipeline.batch.batch_function import as_setup_error
 
     try:
         yield
@@ -65,12 +65,12 @@ def batch_command(
     encoding: str | None = encoding_option(),
 ) -> None:
     """Summarise every document of INPUT into OUT; rerun the same command to resume."""
-    from pipeline.batch import batch_progress, finish_run, open_run, run_local
-    from pipeline.batch_io import detect_input
-    from pipeline.batch_output import errors_path
-    from pipeline.batch_stop import StopRequest
-    from pipeline.config import load_config
-    from pipeline.text_decoding import check_encoding
+    from pipeline.batch.inputs import detect_input
+    from pipeline.batch.local_engine import batch_progress, finish_run, open_run, run_local
+    from pipeline.batch.signals import StopRequest
+    from pipeline.batch.sink import errors_path
+    from pipeline.core.config import load_config
+    from pipeline.documents.text_decoding import check_encoding
 
     if engine is Engine.local and (ray_address or workers):
         raise VidocError("--ray-address and --workers apply to --engine ray only.")
@@ -83,11 +83,11 @@ def batch_command(
                 f"{output}: Parquet output (a folder or s3://) is written by Ray.",
                 "Add --engine ray, or pass a .jsonl file as --output.",
             )
-        from pipeline.batch_ray import run_ray_parquet
+        from pipeline.batch.ray_engine import run_ray_parquet
 
         raise typer.Exit(run_ray_parquet(spec, output, settings, skip_invalid, ray_address, workers))
     if engine is Engine.ray:
-        from pipeline.batch_ray import require_ray
+        from pipeline.batch.ray_engine import require_ray
 
         require_ray()
     out = Path(output)
@@ -108,7 +108,7 @@ def batch_command(
                 with batch_progress(run.pending) as (progress, task), _setup_errors_end_the_run():
                     run_local(run, settings, summariser, stop, progress, task)
             else:
-                from pipeline.batch_ray import run_ray
+                from pipeline.batch.ray_engine import run_ray
 
                 run_ray(run, settings, stop, ray_address, workers)
         report = finish_run(run, stop, started)

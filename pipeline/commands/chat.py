@@ -22,9 +22,9 @@ def chat_command(
     encoding: str | None = encoding_option(),
 ) -> None:
     """Ask questions about documents in a terminal (:help for commands, Ctrl-D to quit)."""
-    from pipeline.config import load_config
-    from pipeline.repl import run_chat
-    from pipeline.text_decoding import check_encoding
+    from pipeline.chat.repl import run_chat
+    from pipeline.core.config import load_config
+    from pipeline.documents.text_decoding import check_encoding
 
     encoding = check_encoding(encoding)
     settings = load_config(config, length_override(max_chars))

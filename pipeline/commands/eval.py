@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
 
 SUITES_HELP = "Bundled suite names (seed, ...), .jsonl suite files, or benchmarks (viquad2, zalo, vietnews)."
 CONFIG_HELP = (
@@ -91,7 +91,8 @@ def eval_command(
     """Score the pipeline against reference suites; reports in JSON, Markdown and HTML."""
     from eval import harness, report
     from eval.benchmarks import BenchmarkUnavailable
-    from eval.suites import Suite, bundled_suite_paths, find_suite, load_suite
+    from eval.suite_catalogue import find_suite
+    from eval.suites import Suite, bundled_suite_paths, load_suite
 
     if data_format not in ("suite", "squad"):
         raise VidocError(f"--format {data_format}: unknown.", "Choose suite or squad.")
@@ -169,7 +170,7 @@ def eval_command(
 
 def _load_configs(labels: list[str]) -> list:
     from eval.harness import RunConfig
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
 
     labels = labels or ["default"]
     if len(set(labels)) != len(labels):

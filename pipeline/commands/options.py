@@ -28,6 +28,6 @@ ENCODING_HELP = (
 
 
 def encoding_option() -> Any:
-    """``--encoding NAME``, checked by ``pipeline.text_decoding.check_encoding`` (a one-line error naming the
-    choices) rather than by click, whose error comes with the usage text."""
+    """``--encoding NAME``, checked by ``pipeline.documents.text_decoding.check_encoding`` (a one-line error
+    naming the choices) rather than by click, whose error comes with the usage text."""
     return typer.Option(None, "--encoding", metavar="NAME", help=ENCODING_HELP)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from pipeline.commands.options import CONFIG_HELP, encoding_option, length_override, max_chars_option
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
 
 
 def summarize_command(
@@ -20,11 +20,11 @@ def summarize_command(
 ) -> None:
     """Summarise each document."""
     from models.factory import build_summariser
-    from pipeline.config import load_config
-    from pipeline.documents import document_paths, load_document
-    from pipeline.summarise import summarise_documents
-    from pipeline.terminal_text import json_line, terminal_safe
-    from pipeline.text_decoding import check_encoding
+    from pipeline.chat.terminal_text import json_line, terminal_safe
+    from pipeline.core.config import load_config
+    from pipeline.documents.loading import document_paths, load_document
+    from pipeline.documents.text_decoding import check_encoding
+    from pipeline.flow.summarise import summarise_documents
 
     encoding = check_encoding(encoding)
     overrides = {"summariser": {"max_words": max_words}} if max_words else None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.errors import VidocError
+from pipeline.core.errors import VidocError
 
 train_app = typer.Typer(help="Train vidoc's own models.", no_args_is_help=True)
 
@@ -30,7 +30,7 @@ def _eval_reader_settings(out: Path, device: str, stride: int):
     """How ``--eval`` reads: as ``reader.kind: phobert`` would at run time (256-token windows)."""
     from pydantic import ValidationError
 
-    from pipeline.config import ReaderConfig
+    from pipeline.core.config import ReaderConfig
 
     try:
         return ReaderConfig(
@@ -98,10 +98,10 @@ def reader_command(
     ),
 ) -> None:
     """Fine-tune BASE for extractive QA with a no-answer score; checkpoints resume; EM/F1 on --eval."""
-    from models.extras import require_extra
-    from models.locate import locate_model
-    from models.reader_training import TrainSettings, has_checkpoint, train_reader
-    from models.squad_data import load_squad
+    from models.loading.extras import require_extra
+    from models.loading.locate import locate_model
+    from models.training.reader_training import TrainSettings, has_checkpoint, train_reader
+    from models.training.squad_data import load_squad
 
     require_extra("vidoc train reader")
     if not resume and has_checkpoint(out):
@@ -151,7 +151,7 @@ def reader_command(
     summary["train_file"] = train.name
     if held_out is not None:
         from eval.squad_eval import score_reader
-        from models.phobert_reader import PhoBERTReader
+        from models.span_readers.phobert_reader import PhoBERTReader
 
         reader = PhoBERTReader(eval_settings)
         scores = score_reader(reader, held_out, progress=True)
@@ -182,8 +182,8 @@ def summariser_command(
     seed: int = typer.Option(13, "--seed"),
 ) -> None:
     """Learn a sentence scorer for the extractive summariser from articles and their abstracts."""
-    from models.extras import require_extra
-    from models.summariser_training import SummariserTrainSettings, load_articles, train_summariser
+    from models.loading.extras import require_extra
+    from models.training.summariser_training import SummariserTrainSettings, load_articles, train_summariser
 
     require_extra("vidoc train summariser", ("sklearn",), extra="train")
     if (out / "scorer.json").exists() and not force:
@@ -200,7 +200,7 @@ def summariser_command(
     )
     if held_out is not None:
         from eval.summary_validation import SYSTEMS, score_systems
-        from pipeline.config import Config
+        from pipeline.core.config import Config
 
         config = Config()
         config = config.model_copy(

@@ -1,0 +1,1 @@
+"""Text-to-text generation with ViT5: summaries and answers, on transformers or CTranslate2."""

@@ -1,0 +1,1 @@
+"""Extractive summarisers: centrality over TF-IDF and embeddings, or a learned sentence scorer."""

@@ -1,0 +1,1 @@
+"""Training vidoc's own models (``vidoc train reader``, ``vidoc train summariser``): data and export."""

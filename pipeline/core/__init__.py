@@ -1,0 +1,2 @@
+"""The bottom layer: config, errors, records, protocols, text normalisation, the lexicon, files. Imports
+nothing of vidoc."""

@@ -1,0 +1,1 @@
+"""Files to ``Document``: decoding (UTF-8/16, legacy Vietnamese), HTML, Word, PDF; question files."""
