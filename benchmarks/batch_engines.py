@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.make_corpus import make_corpus, write_corpus
 from models.factory import build_summariser
 from pipeline.batch.inputs import detect_input
-from pipeline.batch.local_engine import batch_progress, open_run, run_local
+from pipeline.batch.local_engine import run_local
+from pipeline.batch.runs import batch_progress, open_run
 from pipeline.batch.signals import StopRequest
 from pipeline.core.config import load_config
 

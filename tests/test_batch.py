@@ -431,7 +431,8 @@ def test_an_id_that_is_not_utf8_is_an_invalid_line(corpus, tmp_path) -> None:
 def test_a_stop_requested_before_the_first_batch_runs_none(corpus, tmp_path) -> None:
     import signal as signals
 
-    from pipeline.batch.local_engine import batch_progress, finish_run, open_run, run_local
+    from pipeline.batch.local_engine import run_local
+    from pipeline.batch.runs import batch_progress, finish_run, open_run
     from pipeline.batch.signals import StopRequest
     from pipeline.core.config import load_config
 

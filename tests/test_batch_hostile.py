@@ -24,7 +24,7 @@ def corpus() -> list[dict[str, str]]:
 
 
 def test_a_symlinked_output_takes_the_lock_of_the_file_it_points_to(corpus, tmp_path) -> None:
-    from pipeline.batch.local_engine import lock_output
+    from pipeline.batch.runs import lock_output
 
     write_corpus(corpus[:2], tmp_path / "in.jsonl")
     real, link = tmp_path / "real.jsonl", tmp_path / "link.jsonl"

@@ -82,11 +82,9 @@ def test_every_package_has_a_layer() -> None:
     assert sorted(packages - set(LAYER_OF)) == []
 
 
-@pytest.mark.parametrize("module", sorted(MODULES))
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if _package(m) in LAYER_OF))
 def test_imports_go_down(module: str) -> None:
     package = _package(module)
-    if package not in LAYER_OF:
-        pytest.skip(f"{package} holds no code")
     upward = [
         target
         for target in sorted(IMPORTS[module])

@@ -32,7 +32,7 @@ from typing import Any
 from models.factory import check_local_model
 from pipeline.batch.batch_function import SETUP_ERRORS, Outcome, as_setup_error, summarise_records
 from pipeline.batch.inputs import InputSpec, Record, check_scan, scan_input, to_row
-from pipeline.batch.local_engine import BatchRun, batch_progress
+from pipeline.batch.runs import BatchReport, BatchRun, batch_progress
 from pipeline.batch.signals import StopRequest, sigterm_exits
 from pipeline.core.config import Config
 from pipeline.core.errors import VidocError
@@ -523,7 +523,7 @@ def _parquet_files(output: str) -> tuple[Any, list[str]]:
     return filesystem, sorted(names)
 
 
-def _parquet_rows(output: str) -> list[dict[str, Any]]:
+def _written_rows(output: str) -> list[dict[str, Any]]:
     """``id, error`` of every row written so far, read file by file.
 
     One unreadable file (half-written by a killed run) must not read as "nothing done": that would
@@ -548,12 +548,12 @@ def _parquet_rows(output: str) -> list[dict[str, Any]]:
 
 def _done_in_parquet(output: str) -> set[str]:
     """Ids with a summary in the Parquet files already written (rows with an ``error`` are retried)."""
-    return {row["id"] for row in _parquet_rows(output) if row["error"] is None}
+    return {row["id"] for row in _written_rows(output) if row["error"] is None}
 
 
 def _failed_in_parquet(output: str, done: set[str]) -> list[tuple[str, str]]:
     """Ids that failed and have no summary yet (a rerun adds a row per retry: one entry each)."""
-    rows = _parquet_rows(output)
+    rows = _written_rows(output)
     failed = {row["id"]: row["error"] for row in rows if row["error"] and row["id"] not in done}
     return list(failed.items())
 
@@ -586,12 +586,22 @@ def run_ray_parquet(
     refused = [(entry.id, entry.reason) for entry in scan.refused if entry.id not in done_now]
     failed = _failed_in_parquet(output, done_now) + refused  # links out of a folder are never read
     written = len((done_now - done) & scan.ids)
+    report = BatchReport(
+        done=written,
+        skipped=skipped,
+        failed=len(failed),
+        invalid=len(scan.invalid),
+        errors_left=len(failed),
+        seconds=seconds,
+        remaining=len(scan.ids - done_now),
+        stopped_by="",
+        exit_code=1 if failed else 0,
+    )
     for record_id, error in failed[:5]:
         print(f"vidoc batch: failed {record_id}: {error}", file=sys.stderr)
     print(
-        f"vidoc batch: {written} done, {skipped} skipped, {len(failed)} failed"
-        + (f", {len(scan.invalid)} invalid lines skipped" if scan.invalid else "")
-        + f", {seconds:.1f} s wall. Parquet files in {output} (rows with an 'error' are retried on rerun).",
+        f"vidoc batch: {report.counts()} Parquet files in {output} "
+        "(rows with an 'error' are retried on rerun).",
         file=sys.stderr,
     )
-    return 1 if failed else 0
+    return report.exit_code

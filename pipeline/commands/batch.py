@@ -66,7 +66,8 @@ def batch_command(
 ) -> None:
     """Summarise every document of INPUT into OUT; rerun the same command to resume."""
     from pipeline.batch.inputs import detect_input
-    from pipeline.batch.local_engine import batch_progress, finish_run, open_run, run_local
+    from pipeline.batch.local_engine import run_local
+    from pipeline.batch.runs import batch_progress, finish_run, open_run
     from pipeline.batch.signals import StopRequest
     from pipeline.batch.sink import errors_path
     from pipeline.core.config import load_config
