@@ -1,16 +1,15 @@
 """Shared by the QA benchmarks: the suites they read and SQuAD-style scores on Vietnamese text.
 
-Suites: the hand-written seed questions (``eval/suites/*.jsonl``, ``kind: qa``) and, when the shared
-folder is present, UIT-ViQuAD 2.0 (``../shared/benchmarks/viquad2_dev_sample.jsonl``; never committed).
-Answers are compared as normalised syllables (NFC, one tone placement, lowercased, numbers whole), so
-"hoà"/"hòa" and NFD/NFC spellings count as the same word and Vietnamese letters are never dropped.
+Suites come through eval's own loaders: the hand-written QA items of every bundled suite
+(``eval.suites``) and, when ``$VIDOC_BENCHMARKS`` names the folder that has it, UIT-ViQuAD 2.0
+(``eval.benchmarks``; never committed). EM/F1 are ``eval.scoring.metrics.exact_match_f1``: normalised
+syllables (NFC, one tone placement, case-folded, numbers whole), so "hoà"/"hòa" and NFD/NFC spellings
+count as the same word and Vietnamese letters are never dropped.
 """
 
 from __future__ import annotations
 
-import json
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from eval import suites  # noqa: E402
+from eval.benchmarks import BenchmarkUnavailable, load_benchmark  # noqa: E402
+from eval.scoring.metrics import exact_match_f1  # noqa: E402
 from pipeline.core.lexical import syllable_tokens  # noqa: E402
 from pipeline.core.textnorm import normalize  # noqa: E402
-
-SUITES = ROOT / "eval" / "suites"
-VIQUAD = ROOT.parent / "shared" / "benchmarks" / "viquad2_dev_sample.jsonl"
-if not VIQUAD.exists():
-    VIQUAD = Path("/work/shared/benchmarks/viquad2_dev_sample.jsonl")
 
 
 @dataclass(frozen=True)
@@ -41,73 +38,64 @@ class QAItem:
     suite: str = ""
 
 
+def _flat(item: suites.QAItem, suite: str, source: str, answer_start: int | None = None) -> QAItem:
+    return QAItem(
+        item.id,
+        item.document.text,
+        source,
+        item.question,
+        item.answers,
+        item.evidence,
+        answer_start,
+        suite,
+    )
+
+
 def suite_items() -> dict[str, list[QAItem]]:
     """The hand-written QA items by suite name, the seed suite first."""
-    suites: dict[str, list[QAItem]] = {}
+    grouped: dict[str, list[QAItem]] = {}
     for item in seed_items():
-        suites.setdefault(item.suite, []).append(item)
-    return dict(sorted(suites.items(), key=lambda pair: (pair[0] != "seed", pair[0])))
+        grouped.setdefault(item.suite, []).append(item)
+    return dict(sorted(grouped.items(), key=lambda pair: (pair[0] != "seed", pair[0])))
+
+
+def _relative(source: str) -> str:
+    path = Path(source).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else source
 
 
 def seed_items() -> list[QAItem]:
-    """The hand-written QA items of every bundled suite (empty when none has landed yet)."""
+    """The hand-written QA items of every bundled suite, read by ``eval.suites.load_suite``."""
     items: list[QAItem] = []
-    for path in sorted(SUITES.glob("*.jsonl")) if SUITES.is_dir() else []:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            if record.get("kind") != "qa":
-                continue
-            document = ROOT / record["document"]
-            items.append(
-                QAItem(
-                    record["id"],
-                    document.read_text(encoding="utf-8"),
-                    str(document.relative_to(ROOT)),
-                    record["question"],
-                    tuple(record.get("answers") or ()),
-                    record.get("evidence"),
-                    suite=path.stem,
-                )
-            )
+    for path in suites.bundled_suite_paths():
+        suite = suites.load_suite(path)
+        for item in suite.items:
+            if isinstance(item, suites.QAItem):
+                items.append(_flat(item, suite.name, _relative(item.document.source)))
     return items
 
 
 def viquad_items(limit: int | None = None) -> list[QAItem]:
-    """ViQuAD 2.0 rows; the evidence of an answerable row is its first gold answer span."""
-    if not VIQUAD.exists():
+    """ViQuAD 2.0 rows (``eval.benchmarks``); an answerable row's evidence is its first gold answer span."""
+    try:
+        suite = load_benchmark("viquad2")
+    except BenchmarkUnavailable:
         return []
     items = []
-    for line in VIQUAD.read_text(encoding="utf-8").splitlines()[:limit]:
-        row = json.loads(line)
-        answers = tuple(row["answers"]["text"]) if not row["is_impossible"] else ()
-        evidence = answers[0] if answers else None
-        start = row["answers"]["answer_start"][0] if answers else None
-        source = f"viquad/{row['id'].rsplit('-', 1)[0]}"  # one source per context paragraph
-        items.append(QAItem(row["id"], row["context"], source, row["question"], answers, evidence, start))
+    for item in suite.items[:limit]:
+        assert isinstance(item, suites.QAItem)
+        start = item.evidence_span[0] if item.evidence_span else None
+        items.append(_flat(item, "viquad2", item.document.source, start))
     return items
 
 
 def f1_score(prediction: str | None, answers: tuple[str, ...]) -> float:
-    """SQuAD token F1 over normalised syllables; abstaining is right exactly when there is no answer."""
-    if not answers or prediction is None:
-        return float(not answers and prediction is None)
-    predicted = syllable_tokens(prediction)
-    best = 0.0
-    for answer in answers:
-        gold = syllable_tokens(answer)
-        common = sum((Counter(predicted) & Counter(gold)).values())
-        if common:
-            precision, recall = common / len(predicted), common / len(gold)
-            best = max(best, 2 * precision * recall / (precision + recall))
-    return best
+    """SQuAD token F1 (``eval.scoring.metrics``); abstaining is right exactly when there is no answer."""
+    return exact_match_f1(prediction, answers)[1]
 
 
 def exact_match(prediction: str | None, answers: tuple[str, ...]) -> float:
-    if not answers or prediction is None:
-        return float(not answers and prediction is None)
-    return float(any(syllable_tokens(prediction) == syllable_tokens(answer) for answer in answers))
+    return exact_match_f1(prediction, answers)[0]
 
 
 def _squash(text: str) -> str:

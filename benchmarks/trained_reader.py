@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from qa_common import VIQUAD, QAItem, exact_match, f1_score, suite_items, viquad_items
+from qa_common import QAItem, exact_match, f1_score, suite_items, viquad_items
 
 from eval.scoring.intervals import paired_difference
 from models.factory import build_embedder, build_reader
@@ -195,7 +195,7 @@ def main() -> None:
                 print(line("  + unmentioned guard", guarded))
             guarded = predictions(found, default_threshold, guard=True)
             print(line("blind, + unmentioned guard", scores([r for r in guarded if r[0].suite in BLIND])))
-    viquad2 = viquad_items(args.limit) if VIQUAD.exists() and not args.no_viquad2 else []
+    viquad2 = [] if args.no_viquad2 else viquad_items(args.limit)
     if viquad2:
         print("\n== UIT-ViQuAD 2.0 dev sample, gold paragraph ==")
         for system_name in args.systems.split(","):

@@ -1,8 +1,8 @@
 """External Vietnamese benchmarks run as suites: UIT-ViQuAD 2.0, Zalo wiki QA, VietNews.
 
-The data lives outside the repository (``$VIDOC_BENCHMARKS``, default ``../shared/benchmarks`` next
-to the repo root) and is never copied into it; on a machine without it, ``BenchmarkUnavailable``
-says so and the run skips that suite. Contexts become in-memory documents; the evidence of a
+The data lives outside the repository, in the folder ``$VIDOC_BENCHMARKS`` names, and is never copied
+into it; on a machine without it (or without the variable), ``BenchmarkUnavailable`` says so and the
+run skips that suite. Contexts become in-memory documents; the evidence of a
 question is its reference answer's own span, taken from the dataset's offsets.
 """
 
@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from eval.suites import ROOT, QAItem, Suite, SummaryItem
+from eval.suites import QAItem, Suite, SummaryItem
 from pipeline.core.errors import VidocError
 from pipeline.core.records import Document
 
@@ -28,9 +28,10 @@ class BenchmarkUnavailable(VidocError):
     """The benchmark's data is not on this machine: skip it, do not fail the run."""
 
 
-def benchmarks_dir() -> Path:
+def benchmarks_dir() -> Path | None:
+    """The folder ``$VIDOC_BENCHMARKS`` names; None when unset (vidoc guesses no path outside itself)."""
     explicit = os.environ.get("VIDOC_BENCHMARKS")
-    return Path(explicit).expanduser() if explicit else (ROOT.parent / "shared" / "benchmarks").resolve()
+    return Path(explicit).expanduser() if explicit else None
 
 
 def _answer_span(context: str, text: str, start: int) -> tuple[int, int] | None:
@@ -158,7 +159,13 @@ ADAPTERS: dict[str, Callable[[Path], list]] = {"viquad2": _viquad2, "zalo": _zal
 
 def load_benchmark(name: str) -> Suite:
     """A benchmark as a suite, or ``BenchmarkUnavailable`` when its file is not on this machine."""
-    path = benchmarks_dir() / FILES[name]
+    folder = benchmarks_dir()
+    if folder is None:
+        raise BenchmarkUnavailable(
+            f"skipping {name}: VIDOC_BENCHMARKS is not set.",
+            f"External benchmarks are optional; set VIDOC_BENCHMARKS to the folder that has {FILES[name]}.",
+        )
+    path = folder / FILES[name]
     if not path.is_file():
         raise BenchmarkUnavailable(
             f"skipping {name}: {path} not found.",

@@ -7,6 +7,7 @@ anything else is a bug, shown as one line unless ``--debug`` asks for the traceb
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 import typer
 
@@ -36,14 +37,24 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+@dataclass
+class RunOptions:
+    """What the root options decide for the whole run; ``main`` reads it once the command has ended."""
+
+    debug: bool = False
+
+
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
     """vidoc: Vietnamese document summaries and cited answers."""
+    if isinstance(ctx.obj, RunOptions):
+        ctx.obj.debug = debug
 
 
 app.command("summarize")(summarize_command)
@@ -80,19 +91,18 @@ def _mark_end_of_documents(args: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
-    args = _mark_end_of_documents(args)
+    args = _mark_end_of_documents(sys.argv[1:] if argv is None else argv)
+    options = RunOptions()
     try:
-        app(args=args, prog_name="vidoc", standalone_mode=True)
+        app(args=args, prog_name="vidoc", standalone_mode=True, obj=options)
     except VidocError as error:
-        if debug:
+        if options.debug:
             raise
         _fail(f"error: {error}", error.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted.", 130)
     except Exception as error:  # a bug: keep it to one line unless asked
-        if debug:
+        if options.debug:
             raise
         _fail(
             f"internal error: {type(error).__name__}: {error}\n(run again with --debug for the traceback)", 1

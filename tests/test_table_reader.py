@@ -88,7 +88,8 @@ def test_ragged_rows_and_superlative_wording() -> None:
 
 
 def test_a_table_below_the_passages_read_is_still_looked_up() -> None:
-    from models.rules.extractive_reader import PASSAGES_READ, ExtractiveReader
+    from models.rules.extractive_reader import ExtractiveReader
+    from models.rules.weights import WEIGHTS
     from pipeline.core.protocols import ScoredPassage
     from pipeline.text.cleaning import clean
     from pipeline.text.splitting import split
@@ -96,7 +97,7 @@ def test_a_table_below_the_passages_read_is_still_looked_up() -> None:
     prose = "\n\n".join(f"Đoạn {i}: năng suất lúa của tỉnh được cải thiện nhờ cơ giới hoá." for i in range(4))
     document = split(clean(Document(prose + "\n\n" + TABLE, "lua.md")))
     table = next(p for p in document.passages if p.kind == "table")
-    others = [p for p in document.passages if p.kind != "table"][:PASSAGES_READ]
+    others = [p for p in document.passages if p.kind != "table"][: WEIGHTS.passages_read]
     ranked = [ScoredPassage(p, 1.0) for p in others] + [ScoredPassage(table, 0.5)]
     answer = ExtractiveReader().read("Năng suất lúa của huyện Mộ Đức là bao nhiêu?", ranked)
     assert answer.text == "64,1"

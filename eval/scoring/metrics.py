@@ -24,10 +24,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from eval.scoring.rouge import best_rouge, tokenize
+from pipeline.core.lexicon import ANSWER_NUMBER
 from pipeline.core.textnorm import normalize, normalize_with_offsets
 
 RECALL_KS = (1, 3, 5)
-_NUMBER = re.compile(r"\d+(?:[.,/:-]\d+)*")
 
 
 # ---------------------------------------------------------------------------------------------- ROUGE
@@ -133,7 +133,7 @@ def retrieval_scores(
 # ------------------------------------------------------------------------------------------- numbers
 def numbers_in(text: str) -> list[str]:
     """Numbers as written (20.585, 4/7/2017, 3,5), trailing punctuation excluded."""
-    return _NUMBER.findall(normalize(text))
+    return ANSWER_NUMBER.findall(normalize(text))
 
 
 def source_numbers(text: str) -> list[str]:

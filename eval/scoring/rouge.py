@@ -8,18 +8,16 @@ as 20.585 and dates such as 4/7/2017 stay one token.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
+from pipeline.core.lexicon import TOKEN
 from pipeline.core.textnorm import normalize
-
-_TOKEN = re.compile(r"\d+(?:[.,/-]\d+)*|\w+")
 
 
 def tokenize(text: str) -> list[str]:
     """Syllables of ``text``, normalised for matching; punctuation dropped, numbers kept whole."""
-    return _TOKEN.findall(normalize(text).casefold())
+    return TOKEN.findall(normalize(text).casefold())
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,13 @@ found in the passages and is cut for each unsupported number and name.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eval.scoring.metrics import numbers_in, source_numbers
+from pipeline.core.lexicon import ANSWER_TOKEN, SYLLABLE
 from pipeline.core.textnorm import normalize, normalize_with_offsets
 
-_SYLLABLE = re.compile(r"\d+(?:[.,/:-]\d+)*|\w+")
 UNSUPPORTED_NUMBER = 0.25
 UNSUPPORTED_NAME = 0.5
 
@@ -32,7 +31,7 @@ class Check:
 
 
 def _syllables(text: str) -> list[str]:
-    return [token.casefold() for token in _SYLLABLE.findall(normalize(text))]
+    return [token.casefold() for token in ANSWER_TOKEN.findall(normalize(text))]
 
 
 def check_answer(answer: str, passages: Sequence[str]) -> Check:
@@ -44,7 +43,7 @@ def check_answer(answer: str, passages: Sequence[str]) -> Check:
     known = set(_syllables(context))
     numbers = set(source_numbers(context))
     missing_numbers = tuple(n for n in numbers_in(answer) if n not in numbers)
-    names = [word for word in re.findall(r"\w+", normalize(answer)) if word[0].isupper()]
+    names = [word for word in SYLLABLE.findall(normalize(answer)) if word[0].isupper()]
     missing_names = tuple(name for name in names if name.casefold() not in known)
     score = sum(s in known for s in syllables) / len(syllables)
     score *= UNSUPPORTED_NUMBER ** len(missing_numbers) * UNSUPPORTED_NAME ** len(missing_names)

@@ -17,7 +17,7 @@ from typing import Literal
 from models.rules.person_titles import asks_title, person_name
 from models.rules.yes_no import is_yes_no
 from pipeline.core import vietnamese
-from pipeline.core.lexical import TOKEN
+from pipeline.core.lexicon import NUMERALS, SYLLABLE, TOKEN, alternatives
 from pipeline.core.textnorm import normalize
 
 AnswerType = Literal["number", "date", "entity", "place", "phrase", "frequency", "duration", "yesno", "title"]
@@ -29,7 +29,7 @@ _DATE_QUESTION = re.compile(
 _NUMBER_QUESTION = re.compile(r"\b(?:bao nhiêu|mấy)\b")
 _COUNTED_FIRST = re.compile(r"(?:tổng\s+)?số(?:\s+lượng)?\s+", re.IGNORECASE)
 _PERIOD = r"(?:ngày|tuần|tháng|quý|năm)"
-_COUNT_WORD = r"(?:\d+|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mười hai)"
+_COUNT_WORD = r"(?:\d+|" + alternatives(NUMERALS) + r"|mười hai)"
 _FREQUENCY_QUESTION = re.compile(
     r"\bbao lâu\s+(?:một|1)\s+lần\b|\bmấy\s+lần\s+(?:một|mỗi|trong)\s+" + _PERIOD + r"\b|\btần suất\b"
     r"|\bđịnh kỳ bao lâu\b"
@@ -43,7 +43,7 @@ FREQUENCY = re.compile(
     re.IGNORECASE,
 )
 DURATION = re.compile(
-    r"\b(?:\d+(?:[.,]\d+)?|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|vài|hơn \d+)\s+"
+    r"\b(?:\d+(?:[.,]\d+)?|" + alternatives(NUMERALS) + r"|vài|hơn \d+)\s+"
     r"(?:năm|tháng|tuần|ngày|giờ|tiếng|phút|thập kỷ|quý)(?:\s+rưỡi)?\b",
     re.IGNORECASE,
 )
@@ -127,9 +127,8 @@ DATE = re.compile(
 _SCALE = r"(?:\s*%|\s+(?:phần trăm|triệu|tỷ|tỉ|nghìn|ngàn|trăm)\b)*"
 NUMBER = re.compile(r"(?<![\w./-])\d+(?:[.,/]\d+)*" + _SCALE + r"(?![\w/-]|[.,]\d)")
 NUMBER_WORD = re.compile(
-    r"\b(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|hàng chục|hàng trăm|hàng nghìn)\b", re.IGNORECASE
+    r"\b(?:" + "|".join((*NUMERALS, "tư", "hàng chục", "hàng trăm", "hàng nghìn")) + r")\b", re.IGNORECASE
 )
-SYLLABLE = TOKEN  # numbers and dates whole (20.585, 4/7/2017), else a word: the BM25 tokens
 
 
 def answer_type(question: str) -> AnswerType:
@@ -178,7 +177,7 @@ def _noun_run(text: str) -> list[str]:
     """The syllables of the nouns that open ``text`` (the first word whatever its tag), at most five."""
     unit: list[str] = []
     for position, (word, pos) in enumerate(vietnamese.pos_tag(text)):
-        syllables = SYLLABLE.findall(word.lower())
+        syllables = TOKEN.findall(word.lower())
         if not syllables or any(s in QUESTION_WORDS for s in syllables):
             break
         if position > 0 and not pos.startswith("N"):
@@ -224,7 +223,7 @@ def _starts_upper(text: str) -> bool:
 def capitalised_end(sentence: str, token: Token) -> int:
     """Where a name's last word ends, without the lowercase syllables the segmenter glued onto it
     ("Thanh Xuân biểu dương" is one word to underthesea)."""
-    syllables = list(re.finditer(r"\w+", sentence[token.start : token.end]))
+    syllables = list(SYLLABLE.finditer(sentence[token.start : token.end]))
     capitalised = [s.group()[0].isupper() for s in syllables]
     if len(syllables) < 3 or not all(capitalised[:2]):
         return token.end  # "Hội trường", "Chỉ thị": a capitalised common noun, whole
@@ -288,7 +287,7 @@ def extend_by_unit(sentence: str, end: int, unit: list[str]) -> int:
     """Extend a number's end over the syllables of ``unit`` that follow it in order."""
     cursor = end
     for expected in unit:
-        match = SYLLABLE.search(sentence, cursor)
+        match = TOKEN.search(sentence, cursor)
         if not match or match.group().lower() != expected or sentence[cursor : match.start()].strip():
             break
         cursor = match.end()

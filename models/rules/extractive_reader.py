@@ -21,7 +21,6 @@ from models.rules.answer_types import (
     DATE,
     NUMBER,
     QUESTION_WORDS,
-    SYLLABLE,
     Token,
     date_spans,
     duration_spans,
@@ -30,7 +29,7 @@ from models.rules.answer_types import (
     number_spans,
     tagged_tokens,
 )
-from models.rules.person_titles import SURNAMES, starts_with_title, title_spans
+from models.rules.person_titles import starts_with_title, title_spans
 from models.rules.reader_question import Question, coverage, parse_question
 from models.rules.slot_alignment import Slot, slots
 from models.rules.span_edges import (
@@ -44,9 +43,12 @@ from models.rules.span_edges import (
 )
 from models.rules.table_reader import answer_from_table
 from models.rules.unmentioned import unmentioned
+from models.rules.weights import WEIGHTS
 from models.rules.yes_no import yes_no_span
 from pipeline.core.config import ReaderConfig
+from pipeline.core.lexicon import ADMINISTRATIVE_UNITS, SURNAMES, TOKEN, alternatives
 from pipeline.core.protocols import Answer, ScoredPassage, cite_answer
+from pipeline.core.records import ROLE_KINDS
 from pipeline.core.textnorm import NormalizedText, normalize, normalize_with_offsets
 from pipeline.text.document_roles import (
     asks_author,
@@ -59,29 +61,14 @@ from pipeline.text.document_roles import (
     signer_title,
 )
 
-# The least overlap between a question and the sentence its answer comes from that still counts as the
-# document saying it; calibrated on the suites' unanswerable questions (benchmarks/reader_quality.py).
-DEFAULT_THRESHOLD = 0.5
-PASSAGES_READ = 3
-CONTRADICTED = 0.5  # off a sentence's overlap when it states another year or name than the question's
-UNMENTIONED = 0.3  # taken off every sentence when the question names something no passage mentions
-TOPIC_PASSAGES = 2  # a name or number in this many retrieved passages is the document's topic
-ROLE_SCORE = 1.5  # a byline or signature that answers "who wrote/signed" outranks any sentence
-_ROLE_KINDS = frozenset({"byline", "signature", "number", "source", "date"})
-TABLE_SCORE = 0.5  # plus the lookup's confidence (0..1): above what sentences score for the same question
 MAX_PHRASE_TOKENS = 12
 MAX_ANCHOR_GAP = 2
-SLOT_SUPPORT = 0.3  # bonus for a typed span framed by the question's context (models/rules/slot_alignment.py)
-SLOT_WEIGHT = 0.6  # a slot span itself, by how much of the question's context frames it
-SLOT_LENGTH = 0.01  # per syllable: of two framed spans, the tighter one
 # Slot spans compete with typed spans (names, places) less for the questions that ask for those.
 # A figure followed, before any other number or the end of a clause, by "(của/trong) năm YYYY".
 _YEAR_LABEL = re.compile(r"[^\d.;]*?\bnăm\s+((?:19|20)\d{2})\b")
 _YEAR_LABEL_CHARS = 30
-OTHER_YEAR_FIGURE = 0.3  # chosen by hand for the GRDP case; the bundled suites' answers did not change
 _REFERENCE_BEFORE = re.compile(r"\b(mốc|mục tiêu|so với|kế hoạch)\s+(?:(?:là|đề ra|đặt ra|khoảng)\s+)?$")
 _REFERENCE_CHARS = 30
-REFERENCE_FIGURE = 0.3  # as OTHER_YEAR_FIGURE
 _PLACE_WORDS = frozenset(
     ["tp", "tp.", "thành", "phố", "tỉnh", "quận", "huyện", "xã", "phường", "thị", "trấn", "đường", "thôn"]
 )
@@ -134,7 +121,7 @@ _ORGANISATION_HEADS = frozenset(
 )
 _GENERIC_UNITS = frozenset({"tiền", "lâu"})
 _PLACE_BEFORE = re.compile(
-    r"\b(?:tại|ở|trên|đến|từ)\s+(?:(?:thành phố|tỉnh|huyện|quận|thị xã|thị trấn|xã|phường|thủ đô|nước)\s+)?$",
+    r"\b(?:tại|ở|trên|đến|từ)\s+(?:(?:" + alternatives(ADMINISTRATIVE_UNITS) + r"|thủ đô|nước)\s+)?$",
     re.IGNORECASE,
 )
 _DATE_OR_NUMBER = re.compile(
@@ -166,10 +153,10 @@ def _topic_words(question: Question, texts: Sequence[str]) -> frozenset[str]:
     ("Lam Giang") or year ("2025"), which its sentences take for granted rather than repeat."""
     counts: dict[str, int] = {}
     for text in texts:
-        present = {s.lower() for s in SYLLABLE.findall(text)}
+        present = {s.lower() for s in TOKEN.findall(text)}
         for word in question.specific & present:
             counts[word] = counts.get(word, 0) + 1
-    return frozenset(word for word, count in counts.items() if count >= TOPIC_PASSAGES)
+    return frozenset(word for word, count in counts.items() if count >= WEIGHTS.topic_passages)
 
 
 def _asked_years(question: Question) -> set[str]:
@@ -191,7 +178,7 @@ def _other_year(question: Question, sentence: str) -> bool:
 def _named_after(question: str) -> tuple[tuple[str, str], ...]:
     """(word, name) pairs of the question where a lowercase word introduces a name: "lớp chuyên Tiếng
     Anh" → ("chuyên", "tiếng"), "huyện Mộ Đức" → ("huyện", "mộ")."""
-    matches = list(SYLLABLE.finditer(question))
+    matches = list(TOKEN.finditer(question))
     return tuple(
         (before.group().lower(), name.group().lower())
         for before, name in itertools.pairwise(matches)
@@ -205,7 +192,7 @@ def _other_name(question: Question, sentence: str) -> bool:
     pairs = _named_after(question.text)
     if not pairs or _ANOTHER.search(question.text):
         return False  # "Ngoài huyện Mộ Đức, ... ở huyện nào?" asks for exactly another name
-    matches = list(SYLLABLE.finditer(sentence))
+    matches = list(TOKEN.finditer(sentence))
     present = {m.group().lower() for m in matches}
     for word, name in pairs:
         if name in present:
@@ -228,7 +215,7 @@ def _sentences(
     penalty: float = 0.0,
 ) -> list[_Sentence]:
     mapped = normalize_with_offsets(scored.passage.text)
-    passage_syllables = [s.lower() for s in SYLLABLE.findall(mapped.text)] + list(topic)
+    passage_syllables = [s.lower() for s in TOKEN.findall(mapped.text)] + list(topic)
     passage_cover = coverage(question, passage_syllables)
     # "Năm 2010, ... bao nhiêu đảng viên?" over a passage without 2010: the passage is not about it.
     absent = question.specific - set(passage_syllables)
@@ -241,11 +228,11 @@ def _sentences(
         end = boundary.start() if boundary else len(mapped.text)
         text = mapped.text[cursor:end]
         if text.strip():
-            syllables = [s.lower() for s in SYLLABLE.findall(text)]
+            syllables = [s.lower() for s in TOKEN.findall(text)]
             cover = coverage(question, syllables + list(topic))
             overlap = 0.75 * cover + 0.25 * passage_cover - 0.3 * missing - penalty
             if _other_year(question, text) or _other_name(question, text):
-                overlap -= CONTRADICTED
+                overlap -= WEIGHTS.contradicted
             sentences.append(_Sentence(rank, scored, mapped, cursor, text, overlap))
         cursor = boundary.end() if boundary else len(mapped.text)
     return sentences
@@ -261,15 +248,15 @@ def _closeness(question: Question, span: tuple[int, int], sentence: str, directi
     if not question.content:
         return 0.0
     nearest: dict[str, int] = {}
-    for match in SYLLABLE.finditer(sentence):
+    for match in TOKEN.finditer(sentence):
         syllable = match.group().lower()
         if syllable not in question.content:
             continue
         if match.end() <= span[0]:
-            gap = len(SYLLABLE.findall(sentence[match.end() : span[0]]))
+            gap = len(TOKEN.findall(sentence[match.end() : span[0]]))
             wrong_side = directional and syllable in question.after_wh
         elif match.start() >= span[1]:
-            gap = len(SYLLABLE.findall(sentence[span[1] : match.start()]))
+            gap = len(TOKEN.findall(sentence[span[1] : match.start()]))
             wrong_side = directional and syllable not in question.after_wh
         else:
             gap, wrong_side = 0, False
@@ -281,7 +268,7 @@ def _closeness(question: Question, span: tuple[int, int], sentence: str, directi
 def _in_question(question: Question, text: str) -> bool:
     """The span says nothing the question does not ("tại huyện Mộ Đức" for "Ngoài huyện Mộ Đức, ... ở
     huyện nào?"); linking words ("tại", "của") do not count as new."""
-    syllables = [s.lower() for s in SYLLABLE.findall(text)]
+    syllables = [s.lower() for s in TOKEN.findall(text)]
     content = [s for s in syllables if s not in QUESTION_WORDS] or syllables
     return bool(content) and all(s in question.syllables for s in content)
 
@@ -395,10 +382,10 @@ def _number_spans(question: Question, sentence: str) -> list[tuple[int, int, flo
             if currency is None:
                 continue
             end = currency.end()
-        following = len(SYLLABLE.findall(sentence[start:described])) - 1
+        following = len(TOKEN.findall(sentence[start:described])) - 1
         is_percent = "%" in sentence[start:end] or "phần trăm" in sentence[start:end].lower()
         if unit or preferred:
-            found = len(SYLLABLE.findall(sentence[start:end])) - 1  # unit syllables right after, in order
+            found = len(TOKEN.findall(sentence[start:end])) - 1  # unit syllables right after, in order
             if unit and not found and not (is_percent and wants_percent):
                 continue
             bonus = 0.35 * min(1.0, found / len(unit or preferred))
@@ -413,7 +400,7 @@ def _number_spans(question: Question, sentence: str) -> list[tuple[int, int, flo
 def _extend_over_question_words(question: Question, sentence: str, end: int, limit: int = 6) -> int:
     """Move ``end`` over following syllables the question also uses ("2 đảng bộ lực lượng vũ trang")."""
     for _ in range(limit):
-        match = SYLLABLE.search(sentence, end)
+        match = TOKEN.search(sentence, end)
         if (
             not match
             or sentence[end : match.start()].strip()
@@ -436,7 +423,7 @@ def _phrase_end_bonus(question: Question, sentence: str, follower: Token | None)
     word = sentence[follower.start : follower.end]
     if follower.pos == "CH":
         return 0.15 if word in ".;:!?…" else 0.05
-    if any(s.lower() in question.after_wh for s in SYLLABLE.findall(word)):
+    if any(s.lower() in question.after_wh for s in TOKEN.findall(word)):
         return 0.15
     return -0.1
 
@@ -451,7 +438,7 @@ def _phrase_spans(
     """
 
     def is_matched(token: Token) -> bool:
-        syllables = [s.lower() for s in SYLLABLE.findall(sentence[token.start : token.end])]
+        syllables = [s.lower() for s in TOKEN.findall(sentence[token.start : token.end])]
         return bool(syllables) and all(s in question.content for s in syllables)
 
     matched = [is_matched(token) for token in tokens]
@@ -498,7 +485,7 @@ def _candidates(question: Question, sentence: _Sentence) -> list[_Candidate]:
         ]
     use_slots = question.frame is not None and not (question.kind == "entity" and question.frame.equative)
     found_slots = slots(question.frame, sentence.text) if use_slots else []
-    support = SLOT_SUPPORT if question.kind in _SLOT_KINDS else 0.0
+    support = WEIGHTS.slot_support if question.kind in _SLOT_KINDS else 0.0
     spans = [
         (start, end, bonus + support * _slot_support(found_slots, start))
         for start, end, bonus in _typed_spans(question, sentence.text)
@@ -516,7 +503,7 @@ def _candidates(question: Question, sentence: _Sentence) -> list[_Candidate]:
                 if noun_start is None:
                     continue
                 start = noun_start
-            bonus = SLOT_WEIGHT * slot.strength - offset - SLOT_LENGTH * slot.syllables
+            bonus = WEIGHTS.slot_weight * slot.strength - offset - WEIGHTS.slot_length * slot.syllables
             if question.kind == "place" and not _LOCATIVE.search(
                 sentence.text[max(0, slot.start - 12) : slot.start + 4]
             ):
@@ -547,9 +534,9 @@ def _candidates(question: Question, sentence: _Sentence) -> list[_Candidate]:
         closeness = _closeness(question, (start, end), sentence.text, question.kind == "phrase")
         score = sentence.overlap + 0.3 * closeness + 0.1 * retrieval + bonus
         if question.kind == "number" and _of_another_year(question, sentence.text[end:]):
-            score -= OTHER_YEAR_FIGURE
+            score -= WEIGHTS.other_year_figure
         if question.kind == "number" and _reference_figure(question, sentence.text[:start]):
-            score -= REFERENCE_FIGURE
+            score -= WEIGHTS.reference_figure
         found.append(_Candidate(sentence, start, end, score))
     return found
 
@@ -573,10 +560,10 @@ def _role_candidates(question: Question, passages: Sequence[ScoredPassage]) -> l
     """Answers from the bylines and signature blocks the pipeline appends for role questions."""
     found = []
     for rank, scored in enumerate(passages):
-        if scored.passage.kind in _ROLE_KINDS:
+        if scored.passage.kind in ROLE_KINDS:
             # Several documents open: the signature of the one retrieval found the question in.
             same_document = scored.passage.source == passages[0].passage.source
-            score = ROLE_SCORE + (0.2 if same_document else 0.0)
+            score = WEIGHTS.role_score + (0.2 if same_document else 0.0)
             found.extend(filter(None, [_role_candidate(question, rank, scored, score)]))
     return found
 
@@ -610,7 +597,7 @@ def _role_candidate(question: Question, rank: int, scored: ScoredPassage, score:
 def _year_elsewhere(question: Question, scored: ScoredPassage, topic: frozenset[str]) -> bool:
     """The question asks about a year that is neither in the table nor the document's topic year."""
     asked = _asked_years(question) - topic
-    return bool(asked) and not asked & set(SYLLABLE.findall(scored.passage.text))
+    return bool(asked) and not asked & set(TOKEN.findall(scored.passage.text))
 
 
 def _table_candidate(
@@ -626,7 +613,9 @@ def _table_candidate(
     if found is None:
         return None
     whole = _Sentence(rank, scored, mapped, 0, mapped.text, found.confidence)
-    return _Candidate(whole, found.start, found.end, TABLE_SCORE + found.confidence + 0.1 / (1.0 + rank))
+    return _Candidate(
+        whole, found.start, found.end, WEIGHTS.table_score + found.confidence + 0.1 / (1.0 + rank)
+    )
 
 
 class ExtractiveReader:
@@ -635,10 +624,12 @@ class ExtractiveReader:
     model_id = "extractive-reader"
     reads_roles = True  # answers from bylines and signature blocks (pipeline/text/document_roles.py)
 
-    def __init__(self, settings: ReaderConfig | None = None, passages_read: int = PASSAGES_READ) -> None:
+    def __init__(
+        self, settings: ReaderConfig | None = None, passages_read: int = WEIGHTS.passages_read
+    ) -> None:
         self.settings = settings or ReaderConfig()
         threshold = self.settings.threshold
-        self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        self.threshold = WEIGHTS.threshold if threshold is None else threshold
         self.passages_read = passages_read
 
     def best_candidate(
@@ -652,7 +643,7 @@ class ExtractiveReader:
         texts = [scored.passage.norm for scored in passages]
         topic = _topic_words(parsed, texts)
         # "... tại hội trường nào?" over a document that names no hall: every sentence is off the point.
-        penalty = UNMENTIONED if unmentioned(parsed.text, texts) else 0.0
+        penalty = WEIGHTS.unmentioned if unmentioned(parsed.text, texts) else 0.0
         candidates: list[_Candidate] = []
         # A table names its rows and columns, not the question's words: dense retrieval ranks it lower
         # than prose that repeats them, so every retrieved table is looked up, not only the top ones;
@@ -661,7 +652,7 @@ class ExtractiveReader:
             if scored.passage.kind == "table" and not penalty and not _year_elsewhere(parsed, scored, topic):
                 candidates.extend(filter(None, [_table_candidate(parsed, rank, scored, topic)]))
         for rank, scored in enumerate(passages[: self.passages_read]):
-            if scored.passage.kind in _ROLE_KINDS:
+            if scored.passage.kind in ROLE_KINDS:
                 continue
             for sentence in _sentences(parsed, rank, scored, topic, penalty):
                 if sentence.overlap >= min_overlap:

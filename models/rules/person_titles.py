@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.core.lexical import TOKEN as SYLLABLE
+from pipeline.core.lexicon import ADMINISTRATIVE_UNITS, SURNAMES, SYLLABLE, TOKEN, alternatives
 
 _TITLE_QUESTION = re.compile(
     r"\b(?:chức vụ|chức danh|cương vị|giữ chức|đảm nhiệm chức|đảm nhận chức|là ai)\b", re.IGNORECASE
@@ -20,7 +20,7 @@ TEMPLATE_WORDS = frozenset(
 )
 # "Tỉnh ủy Thái Bình", "tại Hà Nội", "xã Lê Lợi": a place that starts like a surname.
 _PLACE_BEFORE = re.compile(
-    r"\b(?:tỉnh|thành phố|tp|huyện|quận|xã|phường|thị xã|thị trấn|trường|tại|ở|ủy|uỷ|đường|phố|sông|núi)\s+$",
+    r"\b(?:" + alternatives(ADMINISTRATIVE_UNITS) + r"|tp|trường|tại|ở|ủy|uỷ|đường|phố|sông|núi)\s+$",
     re.IGNORECASE,
 )
 _HONORIFIC = re.compile(r"\b(?:ông|bà|anh|chị|đồng chí)\s+$", re.IGNORECASE)
@@ -49,48 +49,6 @@ _NOT_A_PERSON = re.compile(
 )
 _AFTER_NAME = re.compile(r"\s*(?:,|-|–|\()\s*")
 MAX_TITLE_SYLLABLES = 14
-# Common Vietnamese surnames: a capitalised run led by one is taken for a person's name.
-SURNAMES = frozenset(
-    [
-        "nguyễn",
-        "trần",
-        "lê",
-        "phạm",
-        "hoàng",
-        "huỳnh",
-        "phan",
-        "vũ",
-        "võ",
-        "đặng",
-        "bùi",
-        "đỗ",
-        "hồ",
-        "ngô",
-        "dương",
-        "lý",
-        "đinh",
-        "đoàn",
-        "trịnh",
-        "lương",
-        "mai",
-        "cao",
-        "lâm",
-        "hà",
-        "tạ",
-        "tô",
-        "thái",
-        "chu",
-        "quách",
-        "la",
-        "trương",
-        "kiều",
-        "đào",
-        "đàm",
-        "lưu",
-        "triệu",
-        "tăng",
-    ]
-)
 
 
 def asks_title(question: str, name: str | None) -> bool:
@@ -109,7 +67,7 @@ def person_name(question: str) -> str | None:
     after an honorific ("Ông Vũ Đức Bảo", "bà Nguyễn Thị Thuý")."""
     runs: list[list[re.Match[str]]] = []
     previous_end = -2
-    for word in re.finditer(r"\w+", question):
+    for word in SYLLABLE.finditer(question):
         if not word.group()[0].isupper():
             continue
         if runs and not question[previous_end : word.start()].strip():
@@ -142,13 +100,13 @@ def title_spans(sentence: str, name: str) -> list[tuple[int, int]]:
         if heads and not _NOT_A_PERSON.search(window):
             start = window_start + heads[0].start()
             end = window_start + len(window.rstrip())
-            if start < end and len(SYLLABLE.findall(sentence[start:end])) <= MAX_TITLE_SYLLABLES:
+            if start < end and len(TOKEN.findall(sentence[start:end])) <= MAX_TITLE_SYLLABLES:
                 spans.append((start, end))
         after = _AFTER_NAME.match(sentence, mention.end())
         if after:
             stop = _BREAK.search(sentence, after.end())
             end = stop.start() if stop else len(sentence)
             head = _TITLE_HEAD.match(sentence, after.end())
-            if head and len(SYLLABLE.findall(sentence[after.end() : end])) <= MAX_TITLE_SYLLABLES:
+            if head and len(TOKEN.findall(sentence[after.end() : end])) <= MAX_TITLE_SYLLABLES:
                 spans.append((after.end(), len(sentence[:end].rstrip())))
     return spans

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from models.rules.answer_types import (
     QUESTION_WORDS,
-    SYLLABLE,
     AnswerType,
     answer_type,
     counted_unit,
@@ -23,6 +22,7 @@ from models.rules.answer_types import (
 from models.rules.person_titles import TEMPLATE_WORDS, person_name
 from models.rules.slot_alignment import QuestionFrame, frame
 from models.rules.unmentioned import specific_head
+from pipeline.core.lexicon import TOKEN
 from pipeline.core.textnorm import normalize
 
 _COUNT_FRAMING = frozenset({"số", "lượng"})
@@ -57,7 +57,7 @@ class Question:
 
 def parse_question(question: str) -> Question:
     norm = normalize(question).strip()
-    syllables = [s.lower() for s in SYLLABLE.findall(norm)]
+    syllables = [s.lower() for s in TOKEN.findall(norm)]
     kind = answer_type(norm)
     unit = tuple(counted_unit(norm)) if kind == "number" else ()
     preferred_unit = tuple(subject_unit(norm)) if kind == "number" and not unit else ()
@@ -77,7 +77,7 @@ def parse_question(question: str) -> Question:
     asks_which = bool(re.search(r"(?<!thế)(?<!\bra)\s+nào\b", lowered))  # not "thế nào": how
     specific = frozenset(
         m.group().lower()
-        for m in SYLLABLE.finditer(norm)
+        for m in TOKEN.finditer(norm)
         if m.start() > 0
         and (m.group()[0].isdigit() or m.group()[0].isupper())
         and m.group().lower() in content

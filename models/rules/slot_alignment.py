@@ -17,7 +17,9 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from models.rules.answer_types import QUESTION_WORDS, SYLLABLE
+from models.rules.answer_types import QUESTION_WORDS
+from models.rules.weights import WEIGHTS
+from pipeline.core.lexicon import TOKEN
 
 # Longest first: "như thế nào" before "nào". Each is matched on lowercased syllables.
 _WH_PHRASES: tuple[tuple[str, ...], ...] = (
@@ -49,9 +51,6 @@ _EDGE_WORDS = frozenset(
 )
 MAX_SLOT_SYLLABLES = 20
 MAX_INSERTED = 2  # sentence words the alignment may skip, once, inside the question's context
-# Six content syllables aligned tightly around a span are as strong evidence as a longer context.
-MIN_CONTEXT = 6
-ONE_SIDED = 0.8
 _PHRASE_OPENERS = frozenset({"trong", "tại", "để", "nhằm", "theo", "với", "từ", "khi", "trên", "vì", "do"})
 _STRONG_BOUNDARY = re.compile(r"[.;:!?()\[\]“”\"«»]")
 
@@ -100,7 +99,7 @@ class QuestionFrame:
 
 
 def _syllables(text: str) -> list[_Syllable]:
-    return [_Syllable(m.group().lower(), m.start(), m.end()) for m in SYLLABLE.finditer(text)]
+    return [_Syllable(m.group().lower(), m.start(), m.end()) for m in TOKEN.finditer(text)]
 
 
 def frame(question: str) -> QuestionFrame | None:
@@ -205,7 +204,7 @@ def slots(question: QuestionFrame, sentence_text: str) -> list[Slot]:
         return []
     content_left = sum(map(_is_content, question.left))
     content_right = sum(map(_is_content, question.right))
-    context_size = max(1, min(content_left + content_right, MIN_CONTEXT))
+    context_size = max(1, min(content_left + content_right, WEIGHTS.min_context))
     comma, strong = _boundaries(sentence_text, sentence)
     positions = range(len(sentence) + 1)
     left_at = [_aligned_backward(question.left, sentence, k, question.optional_head) for k in positions]
@@ -222,7 +221,7 @@ def slots(question: QuestionFrame, sentence_text: str) -> list[Slot]:
         span = (sentence[first].start, sentence[last - 1].end)
         strength = min(1.0, (left + right) / context_size)
         if content_left and content_right and not (left > 0 and right > 0):
-            strength *= ONE_SIDED  # the question frames both sides; this span fits only one
+            strength *= WEIGHTS.one_sided  # the question frames both sides; this span fits only one
         slot = Slot(*span, strength, left, right, last - first)
         if span not in found or found[span].strength < slot.strength:
             found[span] = slot

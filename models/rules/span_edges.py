@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 
-from models.rules.answer_types import SYLLABLE, Token, capitalised_end, tagged_tokens
+from models.rules.answer_types import Token, capitalised_end, tagged_tokens
 from models.rules.reader_question import Question
+from models.rules.weights import WEIGHTS
+from pipeline.core.lexicon import TOKEN
 
 FUNCTION_POS = frozenset({"E", "C", "CC", "CH", "T", "R", "L", "P"})  # prepositions, conjunctions, ...
 _TRAILING_POS = frozenset({"V", "R", "A"})
-LIST_ITEM = 0.05  # per further name in a list answering a plural question ("những cơ quan nào")
 # Between two listed names: a comma, "và" or a semicolon, after at most two lowercase words that end the
 # first name ("UBND tỉnh, Sở Giáo dục").
 _LIST_JOINER = re.compile(r"((?:\s+\w+){0,2}?)(?:\s*,\s*|\s+và\s+|\s*;\s*)")
@@ -47,7 +48,7 @@ def with_head(question: Question, sentence: str, start: int) -> int:
     """Start the span at the question's head noun when the sentence makes it part of the answer's name:
     "Bệnh viện nào ...?" → "Bệnh viện Đa khoa Thuỷ Tiên", "Đoàn nghệ thuật nào" → "Đoàn Nghệ thuật Chèo
     Thanh Hoá" (the capitalised words before the head belong to the name too)."""
-    before = list(SYLLABLE.finditer(sentence, 0, start))
+    before = list(TOKEN.finditer(sentence, 0, start))
     head = before[-len(question.head) :]
     if (
         len(head) < len(question.head)
@@ -89,7 +90,7 @@ def coordinated(sentence: str, spans: list[tuple[int, int, float]]) -> list[tupl
                 break
             last, items = next_end, items + 1
         if items > 1:
-            merged.append((start, last, bonus + LIST_ITEM * (items - 1)))
+            merged.append((start, last, bonus + WEIGHTS.list_item * (items - 1)))
     return merged
 
 
@@ -109,7 +110,7 @@ def noun_phrase_start(sentence: str, start: int, end: int) -> int | None:
 
 def trim_question_words(question: Question, sentence: str, start: int, end: int) -> tuple[int, int]:
     """Drop the question's own words from a name's edges: "Trưởng ban ... Vũ Đức Bảo" → "Vũ Đức Bảo"."""
-    syllables = [m for m in SYLLABLE.finditer(sentence, start, end)]
+    syllables = [m for m in TOKEN.finditer(sentence, start, end)]
     while syllables and syllables[0].group().lower() in question.content:
         syllables.pop(0)
     while syllables and syllables[-1].group().lower() in question.content:

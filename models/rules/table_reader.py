@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from models.rules.answer_types import NUMBER, QUESTION_WORDS
-from pipeline.core.lexical import TOKEN as SYLLABLE
+from models.rules.weights import WEIGHTS
+from pipeline.core.lexicon import SYLLABLE, TOKEN
 
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _RULE_CELL = re.compile(r"^\s*:?-{2,}:?\s*$")
@@ -24,11 +25,6 @@ _ADJECTIVES = frozenset({"cao", "thấp", "nhiều", "ít", "lớn", "nhỏ", "�
 MAX_SUPERLATIVE_GAP = 5  # "ít [thí sinh dự thi] nhất": the column's words may sit in between
 _TABLE_WORDS = frozenset({"bảng", "biểu", "danh", "sách"})  # "trong bảng", "trong danh sách"
 _HIGHEST = frozenset({"cao", "nhiều", "lớn", "đông", "nặng", "dài"})
-# Share of the question's content words the table may leave unexplained ("thí sinh" in "Có bao nhiêu
-# thí sinh đăng ký ...?" under the header "Số đăng ký").
-MAX_UNEXPLAINED = 0.25
-# A column is named when its header shares this many more words with the question than it lacks (x2).
-MIN_COLUMN_MATCH = 1.5
 
 
 @dataclass(frozen=True)
@@ -41,12 +37,12 @@ class Cell:
 
     @property
     def syllables(self) -> list[str]:
-        return [s.lower() for s in SYLLABLE.findall(self.text)]
+        return [s.lower() for s in TOKEN.findall(self.text)]
 
     @property
     def name_syllables(self) -> list[str]:
         """A header's words without its unit in brackets: "Năng suất (tạ/ha)" is named "năng suất"."""
-        return [s.lower() for s in SYLLABLE.findall(_BRACKETED.sub(" ", self.text))]
+        return [s.lower() for s in TOKEN.findall(_BRACKETED.sub(" ", self.text))]
 
     @property
     def number(self) -> float | None:
@@ -144,7 +140,7 @@ def _named_column(table: Table, label: int, question: frozenset[str]) -> int | N
     if not scored:
         return None
     best, column = max(scored)
-    return column if best >= MIN_COLUMN_MATCH else None
+    return column if best >= WEIGHTS.min_column_match else None
 
 
 def _explained(table: Table, question: frozenset[str], row: int | None) -> float:
@@ -174,7 +170,7 @@ def answer_from_table(
     label = table.label_column
     if label is None:
         return None
-    syllables = [s.lower() for s in SYLLABLE.findall(question)]
+    syllables = [s.lower() for s in TOKEN.findall(question)]
     adjective = superlative_adjective(question)
     operator = frozenset({adjective, "nhất"}) if adjective else frozenset()
     content = frozenset(s for s in syllables if s not in QUESTION_WORDS | operator | _TABLE_WORDS)
@@ -195,7 +191,7 @@ def answer_from_table(
     else:
         return None
     explained = _explained(table, content - context, row) if content - context else 1.0
-    if explained < 1 - MAX_UNEXPLAINED:
+    if explained < 1 - WEIGHTS.max_unexplained:
         return None
     return TableAnswer(answer.start, answer.end, explained)
 
@@ -203,7 +199,7 @@ def answer_from_table(
 def superlative_adjective(question: str) -> str | None:
     """The adjective of "cao nhất" / "ít thí sinh dự thi nhất": the one nearest before "nhất". "ít nhất
     500" (at least) is not a superlative, nor is "cao" of "cao đẳng" when another adjective is nearer."""
-    words = re.findall(r"\w+", question.lower())
+    words = SYLLABLE.findall(question.lower())
     for index, word in enumerate(words):
         if word != "nhất" or (index + 1 < len(words) and words[index + 1][0].isdigit()):
             continue

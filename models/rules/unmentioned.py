@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Iterable
 
 from models.rules.answer_types import QUESTION_WORDS
-from pipeline.core.lexical import TOKEN as SYLLABLE
+from pipeline.core.lexicon import TOKEN
 
 # Nouns that name a kind of answer rather than a thing the document must mention.
 CATEGORY_HEADS = frozenset(
@@ -88,7 +88,7 @@ def specific_head(syllables: list[str]) -> tuple[str, ...] | None:
 def _capitalised(question: str) -> list[tuple[str, str | None]]:
     """Capitalised words past the first (names), each with the word after it. All-capital acronyms are
     left out, since a document may spell them out ("UBND" / "Ủy ban nhân dân")."""
-    matches = list(SYLLABLE.finditer(question))
+    matches = list(TOKEN.finditer(question))
     names = []
     for index, match in enumerate(matches):
         word = match.group()
@@ -109,7 +109,7 @@ def unmentioned(question: str, passage_texts: Iterable[str]) -> list[str]:
     capitalised: set[str] = set()
     pairs: set[tuple[str, str]] = set()
     for text in passage_texts:
-        found = SYLLABLE.findall(text)
+        found = TOKEN.findall(text)
         capitalised.update(word for word in found if word[:1].isupper())
         syllables = [word.lower() for word in found]
         words.update(syllables)
@@ -119,7 +119,7 @@ def unmentioned(question: str, passage_texts: Iterable[str]) -> list[str]:
         for word, following in _capitalised(question)
         if word not in capitalised and (following is None or (word.lower(), following) not in pairs)
     ]
-    head = specific_head([s.lower() for s in SYLLABLE.findall(question)])
+    head = specific_head([s.lower() for s in TOKEN.findall(question)])
     if head is not None:
         found = head[0] in words if len(head) == 1 else (head[0], head[1]) in pairs
         if not found:

@@ -45,15 +45,17 @@ class RuleWeights:
     reference_figure: float = 0.3
     # Per further name in a list answering a plural question ("những cơ quan nào") (6e2103d, by hand).
     list_item: float = 0.05
-    # Yes/no: the share of the question's content words a sentence must state (cfe038e, by hand).
+    # Yes/no: a yes or a no is only as good as the statement, which must say nearly all of the question's
+    # content words (cfe038e, by hand).
     min_stated: float = 0.7
     # Slot alignment: a span framed on one side only when the question frames both (9e7bfe2: seed F1
-    # .730, all suites .562), and the aligned syllables at which slot strength saturates (93d0b84: seed
-    # F1 .574 -> .704).
+    # .730, all suites .562); six content syllables aligned tightly around a span are as strong evidence
+    # as a longer context (93d0b84: seed F1 .574 -> .704).
     one_sided: float = 0.8
     min_context: int = 6
-    # Tables: the share of the question a lookup may leave unexplained, and the least column match
-    # (61a306d, by hand on the tables suite).
+    # Tables (61a306d, by hand on the tables suite): the share of the question's content words a table
+    # may leave unexplained ("thí sinh" in "Có bao nhiêu thí sinh đăng ký ...?" under the header "Số đăng
+    # ký"), and how many more words (x2) a column's header must share with the question than it lacks.
     max_unexplained: float = 0.25
     min_column_match: float = 1.5
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.core.lexical import TOKEN as SYLLABLE
+from models.rules.weights import WEIGHTS
+from pipeline.core.lexicon import TOKEN
 
 # "... có ... không?", "... đã ... chưa?", "Có phải ... không?": a verb of affirmation, then the particle
 # that closes the question. Questions that also ask for a number, a person, a place or a time are not
@@ -21,8 +22,6 @@ _OTHER_WH = re.compile(
 # "không chỉ ... mà còn" and "không những" affirm; longest alternatives first.
 _NEGATION = re.compile(r"\b(?:chưa hề|không hề|không|chưa|chẳng)\b(?! chỉ\b| những\b)", re.IGNORECASE)
 _AFFIRMATION = re.compile(r"\b(?:có|đã|được)\b", re.IGNORECASE)
-# A yes or a no is only as good as the statement: it must say nearly all of the question.
-MIN_STATED = 0.7
 # The negation must sit inside the part of the sentence that says the question (or just before it).
 _LEAD = 3
 
@@ -38,11 +37,11 @@ def yes_no_span(content: frozenset[str], sentence: str) -> tuple[int, int] | Non
     ``content`` are the question's content syllables (lowercased); the sentence must hold nearly all of
     them, and the stretch from the first to the last of them found is where the statement is.
     """
-    matched = [m for m in SYLLABLE.finditer(sentence) if m.group().lower() in content]
+    matched = [m for m in TOKEN.finditer(sentence) if m.group().lower() in content]
     found = {m.group().lower() for m in matched}
-    if not content or len(found) < MIN_STATED * len(content):
+    if not content or len(found) < WEIGHTS.min_stated * len(content):
         return None  # "có ca sốt xuất huyết nào không?" is not answered by a sentence about bạch hầu
-    syllables = list(SYLLABLE.finditer(sentence))
+    syllables = list(TOKEN.finditer(sentence))
     first = next(i for i, m in enumerate(syllables) if m.start() == matched[0].start())
     region_start = syllables[max(0, first - _LEAD)].start()
     region_end = matched[-1].end()

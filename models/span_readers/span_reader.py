@@ -27,10 +27,8 @@ from models.inputs.qa_windows import Span, best_span, no_answer_score, question_
 from models.rules.span_types import TokenTest, fitting_spans, token_test
 from pipeline.core.config import ReaderConfig
 from pipeline.core.protocols import Answer, ScoredPassage, cite_answer
+from pipeline.core.records import ROLE_KINDS
 
-# Header and footer lines (pipeline/text/document_roles.py) are not prose: lookups answer from them, spans
-# not.
-LAYOUT_KINDS = frozenset({"byline", "signature", "number", "source", "date"})
 TOKEN_CACHE_PASSAGES = 4096
 
 Logits = tuple[np.ndarray, np.ndarray]
@@ -153,7 +151,7 @@ class SpanReader:
 
     def reading(self, question: str, passages: Sequence[ScoredPassage]) -> SpanReading:
         """The best span and its margin over no-answer, whether or not it clears the threshold."""
-        passages = [p for p in passages if p.passage.kind not in LAYOUT_KINDS][: self.settings.passages]
+        passages = [p for p in passages if p.passage.kind not in ROLE_KINDS][: self.settings.passages]
         if not passages:
             return SpanReading(Answer(None, 0.0, (), self.model_id), None)
         tokens = [self._passage_tokens(p.passage.text) for p in passages]

@@ -24,10 +24,10 @@ from models.summarisers.sentence_features import sentence_features, title_of
 from models.summarisers.sentence_scorer import SentenceScorer, load_scorer
 from models.summarisers.tfidf import mean_to_others, rescaled, tfidf_matrix
 from pipeline.core.config import SummariserConfig
+from pipeline.core.lexicon import SYLLABLE
 from pipeline.core.protocols import Embedder, Summary, SummarySentence
 from pipeline.core.records import Sentence, SplitDocument
 
-_SYLLABLE = re.compile(r"\w+")
 _MIN_WORDS = 6
 _NEAR_DUPLICATE = 0.85  # similarity above which a sentence only repeats one already chosen
 _LIST_HEADING_WORDS = 12
@@ -207,7 +207,7 @@ class ExtractiveSummariser:
         return chosen
 
     def _truncated(self, sentence: Sentence, score: float, budget: int) -> Summary:
-        words = list(_SYLLABLE.finditer(sentence.text))
+        words = list(SYLLABLE.finditer(sentence.text))
         end = sentence.start + words[budget - 1].end() if len(words) > budget else sentence.end
         text = sentence.text[: end - sentence.start]
         return Summary(

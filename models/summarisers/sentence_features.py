@@ -15,13 +15,13 @@ does) and computed from the document alone, the same way in training and at run 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
 
 from models.summarisers.tfidf import mean_to_others, rescaled, tfidf_matrix
+from pipeline.core.lexicon import NUMBER, SYLLABLE
 from pipeline.core.records import Sentence
 
 FEATURES: tuple[str, ...] = (
@@ -44,14 +44,12 @@ FEATURES: tuple[str, ...] = (
     "log_candidates",
 )
 
-_NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
-_SYLLABLE = re.compile(r"\w+")
 _QUOTES = frozenset('"“”«»')
 
 
 def _name_share(text: str) -> float:
     """Share of syllables after the first that start with a capital (names, organisations)."""
-    syllables = _SYLLABLE.findall(text)[1:]
+    syllables = SYLLABLE.findall(text)[1:]
     return sum(word[0].isupper() for word in syllables) / len(syllables) if syllables else 0.0
 
 
@@ -88,7 +86,7 @@ def sentence_features(
         [i == 0 or candidates[i - 1].paragraph != sentence.paragraph for i, sentence in enumerate(candidates)]
     )
     words = np.array([max(sentence.words, 1) for sentence in candidates], dtype=np.float32)
-    numbers = np.array([len(_NUMBER.findall(sentence.text)) for sentence in candidates], dtype=np.float32)
+    numbers = np.array([len(NUMBER.findall(sentence.text)) for sentence in candidates], dtype=np.float32)
     columns = {
         "relative_position": rank / count,
         "inverse_rank": 1.0 / (1.0 + rank),

@@ -4,17 +4,18 @@ summariser and the learned sentence scorer's features, so both see the same vect
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
 
+from pipeline.core.lexicon import TOKEN
+
 
 def syllables(text: str) -> list[str]:
     """Lower-cased syllables (and numbers such as 20.585 kept whole) for TF-IDF."""
-    return [token.casefold() for token in re.findall(r"\d+(?:[.,/-]\d+)*|\w+", text)]
+    return [token.casefold() for token in TOKEN.findall(text)]
 
 
 def tfidf_matrix(texts: Sequence[str]) -> sparse.csr_matrix:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pipeline.core.textnorm import normalize
 
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
-_WORD = re.compile(r"\w+")
 # question words and function words: swapping them changes what is asked, not what it is about
 _FUNCTION_SYLLABLES = frozenset(
     [

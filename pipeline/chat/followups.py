@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from pipeline.core.lexicon import SURNAMES
 from pipeline.core.textnorm import normalize
 
 CONTEXT_TURNS = 3  # how many previous turns a rewriter is shown
@@ -137,12 +138,6 @@ _UNITS = frozenset(
     _split(
         "phần % tỷ triệu nghìn ngàn đồng usd tấn ha km m mét con người lượt giường điểm năm ngày tháng "
         "giờ phút lần bậc ca vụ suất căn bài giải huy chương"
-    )
-)
-_SURNAMES = frozenset(
-    _split(
-        "nguyễn trần lê phạm hoàng huỳnh phan vũ võ đặng bùi đỗ hồ ngô dương lý đinh đào trương lâm mai "
-        "trịnh đoàn lương cao tạ hà chu tô thái quách kiều lưu từ la văn vương tăng triệu"
     )
 )
 _NAMED_AFTER = frozenset(
@@ -313,7 +308,7 @@ def _head_slot(text: str, words: Sequence[_Word], phrase: Sequence[_Word]) -> tu
 
 def _name_slot(text: str, words: Sequence[_Word], phrase: Sequence[_Word]) -> tuple[int, int] | None:
     """For a bare name X ("Nguyễn Trãi", "Tiếng Anh"): the name in the question, after its classifiers."""
-    person = phrase[0].low in _SURNAMES
+    person = phrase[0].low in SURNAMES
     candidates: list[tuple[int, int, bool]] = []
     index = 0
     while index < len(words):
@@ -329,7 +324,7 @@ def _name_slot(text: str, words: Sequence[_Word], phrase: Sequence[_Word]) -> tu
             index = max(start, index + 1)
             continue
         end = _phrase_end(text, words, start)
-        candidates.append((start, end, words[start].low in _SURNAMES))
+        candidates.append((start, end, words[start].low in SURNAMES))
         index = end
     if not candidates:
         return None
@@ -397,7 +392,7 @@ def _person_in(text: str | None) -> str | None:
         return None
     words = _words(text)
     for index, word in enumerate(words):
-        if word.low not in _SURNAMES or not word.capitalised:
+        if word.low not in SURNAMES or not word.capitalised:
             continue
         if index > 0 and words[index - 1].low in _NAMED_AFTER:
             continue  # "THPT Nguyễn Trãi", "đường Trần Phú": a place named after a person

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import typer
 
+from pipeline.commands.options import COMPARED_CONFIGS_HELP
 from pipeline.core.errors import VidocError
 
 SUITES_HELP = "Bundled suite names (seed, ...), .jsonl suite files, or benchmarks (viquad2, zalo, vietnews)."
-CONFIG_HELP = (
-    "Preset name or YAML file; repeat to compare configs side by side (default: the offline default)."
-)
 FAIL_HELP = "Gates, e.g. 'f1=0.5,recall@5=0.8' (0–1 scale, as in report.json): exit 1 when a metric is below."
 
 
@@ -63,7 +61,7 @@ def check_gates(runs: list[dict], gates: dict[str, float]) -> list[str]:
 
 def eval_command(
     suites: list[str] | None = typer.Argument(None, help=SUITES_HELP, show_default=False),
-    config: list[str] | None = typer.Option(None, "--config", "-c", help=CONFIG_HELP),
+    config: list[str] | None = typer.Option(None, "--config", "-c", help=COMPARED_CONFIGS_HELP),
     out: Path | None = typer.Option(None, "--out", "-o", help="Folder for report.json/.md/.html and items/."),
     rescore_dir: Path | None = typer.Option(
         None,

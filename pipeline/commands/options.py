@@ -7,6 +7,9 @@ from typing import Any
 import typer
 
 CONFIG_HELP = "Preset name (configs/NAME.yaml) or a YAML file merged over the default."
+COMPARED_CONFIGS_HELP = (
+    CONFIG_HELP + " Repeat to compare configs side by side (default: the offline default)."
+)
 MAX_CHARS_HELP = "Refuse documents longer than N characters (default 50,000,000; config documents.max_chars)."
 
 

@@ -7,16 +7,13 @@ Vietnamese can index syllables (what is written between spaces) or underthesea's
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pipeline.core import vietnamese
+from pipeline.core.lexicon import TOKEN
 from pipeline.core.textnorm import normalize
 
 TokenKind = Literal["syllables", "words"]
-
-# A number or date with inner separators (20.585, 27,5, 4/7/2017, 16-12-2016, 15-NQ), else a word.
-TOKEN = re.compile(r"\d+(?:[.,/\-]\d+)*|\w+")
 
 
 def syllable_tokens(text: str) -> list[str]:

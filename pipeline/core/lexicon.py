@@ -18,3 +18,71 @@ TOKEN = re.compile(r"\d+(?:[.,/\-]\d+)*|\w+")
 # The same with times kept whole ("7:30"), for answer scores: "7:30" and "7 30" are different answers.
 ANSWER_TOKEN = re.compile(r"\d+(?:[.,/:\-]\d+)*|\w+")
 ANSWER_NUMBER = re.compile(r"\d+(?:[.,/:\-]\d+)*")
+
+
+def alternatives(words: tuple[str, ...]) -> str:
+    """``words`` as a regex alternation in the order given (put a compound before its last word)."""
+    return "|".join(re.escape(word) for word in words)
+
+
+# Numerals as words, in counting order ("hai lần một năm", "ba tháng"); patterns that need more forms
+# ("tư" in "hai mươi tư", "mười hai", "vài") add them where they are used.
+NUMERALS: tuple[str, ...] = ("một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười")
+NUMERAL = "(?:" + alternatives(NUMERALS) + ")"
+
+# Administrative units, compound ones first so that "thị xã" is never read as "xã".
+ADMINISTRATIVE_UNITS: tuple[str, ...] = (
+    "thành phố",
+    "tỉnh",
+    "huyện",
+    "quận",
+    "thị xã",
+    "thị trấn",
+    "xã",
+    "phường",
+)
+ADMINISTRATIVE_UNIT = "(?:" + alternatives(ADMINISTRATIVE_UNITS) + ")"
+
+# Common Vietnamese surnames, lowercased: a capitalised run led by one is taken for a person's name.
+SURNAMES = frozenset(
+    (
+        "nguyễn",
+        "trần",
+        "lê",
+        "phạm",
+        "hoàng",
+        "huỳnh",
+        "phan",
+        "vũ",
+        "võ",
+        "đặng",
+        "bùi",
+        "đỗ",
+        "hồ",
+        "ngô",
+        "dương",
+        "lý",
+        "đinh",
+        "đoàn",
+        "trịnh",
+        "lương",
+        "mai",
+        "cao",
+        "lâm",
+        "hà",
+        "tạ",
+        "tô",
+        "thái",
+        "chu",
+        "quách",
+        "la",
+        "trương",
+        "kiều",
+        "đào",
+        "đàm",
+        "lưu",
+        "triệu",
+        "tăng",
+        "vương",
+    )
+)

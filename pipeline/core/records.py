@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pipeline.core.lexicon import SYLLABLE
 
@@ -28,6 +28,11 @@ class Document:
         return Path(self.source).name
 
 
+# Header and footer lines (who wrote or signed, the document's number, source and date): cleaning keeps
+# them out of summaries, only the QA path gives them passages (pipeline/text/document_roles.py), and
+# readers answer role questions from them rather than quote them as prose.
+RoleKind = Literal["byline", "signature", "number", "source", "date"]
+ROLE_KINDS: frozenset[str] = frozenset(get_args(RoleKind))
 ParagraphKind = Literal["body", "heading", "list", "table", "byline", "signature", "number", "source", "date"]
 
 

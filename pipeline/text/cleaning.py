@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
+from pipeline.core.lexicon import SYLLABLE
 from pipeline.core.records import CleanDocument, Document, Dropped, Paragraph, ParagraphKind
 from pipeline.core.textnorm import normalize
-
-# Kinds only the QA path gives passages, for lines cleaning drops (pipeline/text/document_roles.py).
-RoleKind = Literal["byline", "signature", "number", "source", "date"]
 
 _SHARE = re.compile(
     r"^(chia sẻ|share|chia sẻ bài viết|theo dõi|bình luận|in bài|gửi bài|lưu bài|tweet|thích|like)"
@@ -34,7 +31,6 @@ _TERMINAL = re.compile(r"[.!?…:;\"”»)]\s*$")
 _LIST_MARKER = re.compile(r"^\s*([-*+•]|\d{1,3}[.)])\s+")
 _MD_HEADING = re.compile(r"^\s*#{1,6}\s+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -61,7 +57,7 @@ def _lines(text: str) -> list[_Line]:
 
 
 def _word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+    return len(SYLLABLE.findall(text))
 
 
 def _is_heading_like(line: _Line) -> bool:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.core.records import CleanDocument, Paragraph, Passage, SplitDocument
+from pipeline.core.records import CleanDocument, Paragraph, Passage, RoleKind, SplitDocument
 from pipeline.core.textnorm import NormalizedText, normalize, normalize_with_offsets
-from pipeline.text.cleaning import RoleKind
 
 # Each pattern asks about the document itself, not about people or papers in its content: "tác giả của
 # các đầu sách", "người ký cam kết", "thông báo nào", "bao nhiêu phóng viên" are not role questions.

@@ -16,7 +16,6 @@ from pipeline.core.records import CleanDocument, Paragraph, ParagraphKind, Passa
 from pipeline.core.textnorm import normalize, normalize_with_offsets
 
 _FALLBACK_SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+|$)")
-_WORD = re.compile(r"\w+")
 
 
 def _sentence_spans(norm_paragraph: str) -> list[tuple[int, int]]:
