@@ -1,12 +1,11 @@
 """The default reader's EM/F1 and HasAns/NoAns accuracy, next to a "best sentence" baseline.
 
-Seed suite: each item's document is indexed and the question goes through retrieval and the reader,
-as ``vidoc ask`` does. ViQuAD 2.0 sample (when ../shared/benchmarks is present): the reader gets the
-question's own context paragraph (the reading-comprehension setting ViQuAD is scored in). The baseline
-answers with the whole retrieved sentence that shares the most words with the question and never
+Seed suite: each item's document is indexed and the question goes through retrieval and the reader, as
+``vidoc ask`` does. ViQuAD 2.0 sample (when $VIDOC_BENCHMARKS names the folder that has it): the reader
+gets the question's own context paragraph (the reading-comprehension setting ViQuAD is scored in). The
+baseline answers with the whole retrieved sentence that shares the most words with the question and never
 abstains. A threshold sweep shows how abstention trades HasAns against NoAns (to calibrate
-``reader.threshold``). Run: ``python benchmarks/reader_quality.py [--limit N]``.
-"""
+``reader.threshold``). Run: ``python benchmarks/reader_quality.py [--limit N]``."""
 
 from __future__ import annotations
 

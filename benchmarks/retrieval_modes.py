@@ -1,11 +1,10 @@
 """Hybrid vs dense-only vs BM25-only retrieval (BM25 over syllables or words): recall@1/3/5 and MRR.
 
-Seed suite: each document is indexed on its own (as ``vidoc ask DOC`` does) and a passage is a hit when
-it holds the item's evidence quote. ViQuAD 2.0 sample (when ../shared/benchmarks is present): all context
-paragraphs of the article are indexed together and a passage is a hit when it is from the question's
-paragraph and covers the gold answer's start. Each mode's MRR is compared with dense's by a paired
-bootstrap over the same questions (95 % interval, p). Run: ``python benchmarks/retrieval_modes.py``.
-"""
+Seed suite: each document is indexed on its own (as ``vidoc ask DOC`` does) and a passage is a hit when it
+holds the item's evidence quote. ViQuAD 2.0 sample (when $VIDOC_BENCHMARKS names the folder that has it):
+all context paragraphs of the article are indexed together and a passage is a hit when it is from the
+question's paragraph and covers the gold answer's start. Each mode's MRR is compared with dense's by a
+paired bootstrap over the same questions (95 % interval, p). Run: ``python benchmarks/retrieval_modes.py``."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ ROUGE-1/2/L F (syllable-level, Vietnamese-correct) with 95 % bootstrap intervals
 learned minus centrality and learned minus lead, and the time each summariser spends per article,
 measured side by side in this run. Then the same without the title (documents that have none), and on
 the reference summaries bundled in ``eval/suites``. Run:
-``python benchmarks/summariser_quality.py --data ../shared/data/vietnews/val_1000.jsonl``.
+``python benchmarks/summariser_quality.py --data $VIDOC_DATA/vietnews/val_1000.jsonl``.
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ def _bundled() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("../shared/data/vietnews/val_1000.jsonl"))
+    parser.add_argument(
+        "--data", type=Path, required=True, help="VietNews JSONL, e.g. $VIDOC_DATA/vietnews/val_1000.jsonl"
+    )
     parser.add_argument("--limit", type=int, default=None, help="Score the first N articles.")
     parser.add_argument("--budgets", type=int, nargs="+", default=[60, 130])
     args = parser.parse_args()

@@ -13,7 +13,7 @@ Systems, all through retrieval as ``vidoc ask`` runs them (bundled suites) or on
 The threshold sweep reads every question once and applies each threshold to the recorded margins, on
 the four development suites only (the blind suites and ViQuAD test are never used to choose it).
 
-Run: ``python benchmarks/trained_reader.py [--viquad1 ../shared/data/viquad1/test.json] [--limit N]``.
+Run: ``python benchmarks/trained_reader.py [--viquad1 $VIDOC_DATA/viquad1/test.json] [--limit N]``.
 """
 
 from __future__ import annotations

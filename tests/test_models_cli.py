@@ -92,8 +92,12 @@ def test_first_line_of_a_library_error() -> None:
 
 def test_models_list_is_readable_in_80_columns() -> None:
     """Name and hub id together are wider than 80 columns; no column may be squeezed to nothing."""
-    result = run_cli("models", "list", env_extra={"COLUMNS": "80"})
-    assert result.returncode == 0, result.stderr
+    from typer.testing import CliRunner
+
+    from pipeline.cli import RunOptions, app
+
+    result = CliRunner().invoke(app, ["models", "list"], env={"COLUMNS": "80"}, obj=RunOptions())
+    assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
     header = next(line for line in lines if "name" in line and "task" in line)

@@ -106,6 +106,10 @@ class _TypingReader:
     """A reader that streams its answer word by word, as the ViT5 reader does, then answers."""
 
     model_id = "typing-reader"
+    reads_roles = False
+
+    def warm_up(self) -> None:
+        pass
 
     def __init__(self) -> None:
         self.streamed_calls = 0
@@ -289,6 +293,10 @@ class _EchoReader:
     """Answers with the question it was given, so a test can see what was read."""
 
     model_id = "echo-reader"
+    reads_roles = False
+
+    def warm_up(self) -> None:
+        pass
 
     def read(self, question, passages):
         from pipeline.core.protocols import Answer

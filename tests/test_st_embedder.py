@@ -95,6 +95,12 @@ def test_loading_is_lazy_and_once(tiny_st_dir) -> None:
     assert vars(embedder)["_loaded"] is loaded
 
 
+def test_warm_up_loads_the_model_before_any_text(tiny_st_dir) -> None:
+    embedder = _embedder(tiny_st_dir)
+    embedder.warm_up()
+    assert "_loaded" in vars(embedder)
+
+
 def test_device_auto_is_cuda_when_present(embedder) -> None:
     import torch
 

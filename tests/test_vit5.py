@@ -48,6 +48,15 @@ def test_constructing_loads_nothing(tiny_t5_dir) -> None:
     assert summariser.generator._tokenizer is None
 
 
+def test_warm_up_loads_the_tokenizer_and_the_weights_once(tiny_t5_dir) -> None:
+    summariser = _summariser(tiny_t5_dir)
+    summariser.warm_up()
+    assert summariser.generator.loaded and summariser.generator._tokenizer is not None
+    model = summariser.generator.model
+    summariser.warm_up()
+    assert summariser.generator.model is model
+
+
 def test_map_reduce_keeps_every_sentence_and_fits_the_limit(seed_text, tiny_t5_no_eos_dir) -> None:
     limit = 64
     summariser = _summariser(tiny_t5_no_eos_dir, max_input_tokens=limit, max_new_tokens=10, num_beams=1)

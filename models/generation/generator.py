@@ -97,6 +97,15 @@ class Generator(ABC):
                 ) from None
         return self._tokenizer
 
+    def warm_up(self) -> None:
+        """Load the tokenizer and the weights now rather than at the first generation."""
+        _ = self.tokenizer
+        self.load()
+
+    @abstractmethod
+    def load(self) -> None:
+        """Load the weights (once)."""
+
     @property
     @abstractmethod
     def loaded(self) -> bool:

@@ -30,6 +30,9 @@ class TransformersGenerator(Generator):
         self._model: Any = None
         self._placement: Placement | None = None
 
+    def load(self) -> None:
+        _ = self.model
+
     @property
     def loaded(self) -> bool:
         return self._model is not None

@@ -31,6 +31,8 @@ def build_prompt(question: str, passages: Sequence[str]) -> str:
 class ViT5Reader:
     """Reads the top passages with a seq2seq model; abstains when the answer is not supported."""
 
+    reads_roles = False  # header and footer lines are not prose to generate from
+
     def __init__(self, settings: ReaderConfig, generator: Generator | None = None) -> None:
         self.settings = settings
         self.generator = generator or build_generator(
@@ -49,6 +51,9 @@ class ViT5Reader:
             batch_size=1,
             max_input_tokens=MAX_INPUT_TOKENS,
         )
+
+    def warm_up(self) -> None:
+        self.generator.warm_up()
 
     def context(self, question: str, passages: Sequence[ScoredPassage]) -> list[ScoredPassage]:
         """The best passages (at most ``PASSAGES_READ``) whose prompt fits the input limit; the first

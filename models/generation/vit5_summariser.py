@@ -51,6 +51,9 @@ class ViT5Summariser:
         )
         self._budget: int | None = None
 
+    def warm_up(self) -> None:
+        self.generator.warm_up()
+
     @property
     def budget(self) -> int:
         """Tokens left for the text in one input, after the prefix, ``</s>`` and a small margin

@@ -45,6 +45,7 @@ from models.rules.table_reader import answer_from_table
 from models.rules.unmentioned import unmentioned
 from models.rules.weights import WEIGHTS
 from models.rules.yes_no import yes_no_span
+from pipeline.core import vietnamese
 from pipeline.core.config import ReaderConfig
 from pipeline.core.lexicon import ADMINISTRATIVE_UNITS, SURNAMES, TOKEN, alternatives
 from pipeline.core.protocols import Answer, ScoredPassage, cite_answer
@@ -623,6 +624,10 @@ class ExtractiveReader:
 
     model_id = "extractive-reader"
     reads_roles = True  # answers from bylines and signature blocks (pipeline/text/document_roles.py)
+
+    def warm_up(self) -> None:
+        """Load underthesea's tagger (about a second), which reading a question needs."""
+        vietnamese.pos_tag("Hà Nội")
 
     def __init__(
         self, settings: ReaderConfig | None = None, passages_read: int = WEIGHTS.passages_read

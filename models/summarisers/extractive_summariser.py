@@ -141,6 +141,11 @@ class ExtractiveSummariser:
         ranking = "learned" if settings.scoring == "learned" else settings.centrality
         self.model_id = f"extractive/{ranking}" + (f":{embedder.model_id}" if uses_embedder else "")
 
+    def warm_up(self) -> None:
+        """The embedder, when centrality uses it (the learned scorer was read at construction)."""
+        if self.embedder is not None and self.settings.centrality != "tfidf":
+            self.embedder.warm_up()
+
     def summarise(self, documents: Sequence[SplitDocument]) -> list[Summary]:
         return [self.summarise_one(document) for document in documents]
 

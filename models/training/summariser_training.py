@@ -54,7 +54,7 @@ class SummariserTrainSettings:
 
 
 def load_articles(path: Path, limit: int | None = None) -> list[Article]:
-    """JSONL rows ``{"id", "title", "text", "summary"}`` (VietNews as converted in ``../shared/data``);
+    """JSONL rows ``{"id", "title", "text", "summary"}`` (VietNews as converted in ``$VIDOC_DATA``);
     a broken row is one error naming its line."""
     articles: list[Article] = []
     try:

@@ -14,7 +14,8 @@ way, so it is re-raised (``SETUP_ERRORS``) and ends the run once, with exit 2.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,39 @@ def as_setup_error(error: Exception) -> VidocError:
     if isinstance(error, VidocError):
         return error
     return VidocError(f"the summariser cannot be loaded ({error}).", "Install the extra its config needs.")
+
+
+def _direct_setup_error(error: BaseException) -> VidocError | None:
+    return as_setup_error(error) if isinstance(error, SETUP_ERRORS) else None
+
+
+@contextmanager
+def setup_errors_end_the_run(
+    find: Callable[[BaseException], VidocError | None] = _direct_setup_error,
+) -> Iterator[None]:
+    """A summariser that cannot run (a missing extra met on first use, a model that fails to load) ends
+    the run with its message and exit 2, not one failure per record. ``find`` digs that error out of an
+    engine's wrapping (Ray's, ``ray_engine.setup_error_in``); anything else propagates unchanged."""
+    try:
+        yield
+    except Exception as error:
+        setup = find(error)
+        if setup is None:
+            raise
+        raise setup from None
+
+
+def ready_summariser(config: Config) -> Summariser:
+    """The configured summariser with its models loaded (``warm_up``), so that a missing extra or a
+    broken model folder ends the run before the first record rather than failing every one of them."""
+    from models.factory import build_summariser
+
+    try:
+        summariser = build_summariser(config)
+        summariser.warm_up()
+    except SETUP_ERRORS as error:
+        raise as_setup_error(error) from None
+    return summariser
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from models.factory import check_local_model
-from pipeline.batch.batch_function import SETUP_ERRORS, Outcome, as_setup_error, summarise_records
+from pipeline.batch.batch_function import (
+    SETUP_ERRORS,
+    Outcome,
+    as_setup_error,
+    setup_errors_end_the_run,
+    summarise_records,
+)
 from pipeline.batch.inputs import InputSpec, Record, check_scan, scan_input, to_row
 from pipeline.batch.runs import BatchReport, BatchRun, batch_progress
 from pipeline.batch.signals import StopRequest, sigterm_exits
@@ -278,18 +283,6 @@ def setup_error_in(error: BaseException) -> VidocError | None:
     return None
 
 
-@contextmanager
-def setup_errors_end_the_run() -> Iterator[None]:
-    """A setup error from an actor ends the run as the local engine's does: its message, exit 2."""
-    try:
-        yield
-    except Exception as error:
-        setup = setup_error_in(error)
-        if setup is None:
-            raise
-        raise setup from None
-
-
 def check_summariser(config: Config, address: str | None) -> None:
     """Build the summariser once here, so a setup error ends the run before Ray starts.
 
@@ -363,7 +356,9 @@ class SummariseActor:
         self.summariser: Summariser | None = None
         self.setup_error: ActorSetupError | None = None
         try:
-            self.summariser = build_summariser(self.config)
+            summariser = build_summariser(self.config)
+            summariser.warm_up()  # a broken model fails here, once, not on every block
+            self.summariser = summariser
         except SETUP_ERRORS as error:
             self.setup_error = ActorSetupError.of(error)
 
@@ -496,7 +491,7 @@ def run_ray(
         dataset = _summaries(
             ray, run.spec, set(run.sink.done), config, bool(run.scan.invalid), workers, address
         )
-        with batch_progress(run.pending) as (progress, task), setup_errors_end_the_run():
+        with batch_progress(run.pending) as (progress, task), setup_errors_end_the_run(setup_error_in):
             for batch in dataset.iter_batches(batch_size=None, batch_format="pyarrow"):
                 outcomes = [
                     Outcome(row["id"], json.loads(row["record"]) if row["record"] else None, row["error"])
@@ -575,7 +570,7 @@ def run_ray_parquet(
     if skipped < scan.total:
         check_summariser(config, address)
         ray = start_ray(address, workers)
-        with sigterm_exits(), setup_errors_end_the_run():
+        with sigterm_exits(), setup_errors_end_the_run(setup_error_in):
             try:
                 dataset = _summaries(ray, spec, done, config, bool(scan.invalid), workers, address)
                 dataset.drop_columns(["record"]).write_parquet(output)

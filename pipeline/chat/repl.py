@@ -387,6 +387,7 @@ def run_chat(
         # embedding a new document draws a bar on stderr instead of the spinner
         spinner = console.status("Đang đọc và lập chỉ mục tài liệu…")
         with spinner, indexing_bar(enabled=_bar_wanted(console), before_start=spinner.stop) as progress:
+            session.answerer.warm_up()  # a broken model fails now, not at the first question
             session.open(paths, progress=progress)
         elapsed = time.perf_counter() - started
         console.print(
@@ -394,6 +395,7 @@ def run_chat(
             markup=False,
         )
     else:
+        session.answerer.warm_up()
         with indexing_bar(enabled=_bar_wanted(console)) as progress:
             session.open(paths, progress=progress)
     lines: Callable[[], Iterator[str]] = (lambda: _terminal_lines(session)) if interactive else _piped_lines

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 
@@ -12,17 +10,6 @@ import typer
 
 from pipeline.commands.options import CONFIG_HELP, encoding_option, length_override, max_chars_option
 from pipeline.core.errors import VidocError
-
-
-@contextmanager
-def _setup_errors_end_the_run() -> Iterator[None]:
-    """A summariser that cannot load (a missing extra) raises ImportError on first use: one line, exit 2."""
-    from pipeline.batch.batch_function import as_setup_error
-
-    try:
-        yield
-    except ImportError as error:
-        raise as_setup_error(error) from None
 
 
 class Engine(str, Enum):
@@ -65,6 +52,7 @@ def batch_command(
     encoding: str | None = encoding_option(),
 ) -> None:
     """Summarise every document of INPUT into OUT; rerun the same command to resume."""
+    from pipeline.batch.batch_function import ready_summariser, setup_errors_end_the_run
     from pipeline.batch.inputs import detect_input
     from pipeline.batch.local_engine import run_local
     from pipeline.batch.runs import batch_progress, finish_run, open_run
@@ -102,11 +90,9 @@ def batch_command(
     try:  # a run ended by an error (disk full) gives up the lock too, even inside a longer process
         with StopRequest() as stop:
             if engine is Engine.local:
-                from models.factory import build_summariser
-
-                summariser = build_summariser(settings)
+                summariser = ready_summariser(settings)
                 started = time.perf_counter()
-                with batch_progress(run.pending) as (progress, task), _setup_errors_end_the_run():
+                with batch_progress(run.pending) as (progress, task), setup_errors_end_the_run():
                     run_local(run, settings, summariser, stop, progress, task)
             else:
                 from pipeline.batch.ray_engine import run_ray

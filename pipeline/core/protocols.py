@@ -2,6 +2,9 @@
 
 ``pipeline`` never imports a concrete model class: ``models.factory`` builds objects that satisfy
 these protocols from a config, so the offline default and the ViT5/PhoBERT paths are swappable.
+Everything a caller reads is declared here. Components load their models on first use, or at
+``warm_up()`` (Haystack's convention), which the REPL and batch call before the first item so that a
+missing or broken model is reported before any work starts.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ class Embedder(Protocol):
     """Turns text into L2-normalised vectors; queries and passages may be embedded differently."""
 
     model_id: str
+
+    def warm_up(self) -> None: ...
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -50,6 +55,8 @@ class Summariser(Protocol):
     """Summarises split documents; batching is the summariser's business."""
 
     model_id: str
+
+    def warm_up(self) -> None: ...
 
     def summarise(self, documents: Sequence[SplitDocument]) -> list[Summary]: ...
 
@@ -115,6 +122,11 @@ class Reader(Protocol):
     """Reads the retrieved passages (best first) and answers, or abstains with ``text=None``."""
 
     model_id: str
+    # Whether it answers "who wrote / signed / which number" from the header and footer lines
+    # (pipeline/text/document_roles.py); ``QuestionAnswerer`` adds those passages only for such readers.
+    reads_roles: bool
+
+    def warm_up(self) -> None: ...
 
     def read(self, question: str, passages: Sequence[ScoredPassage]) -> Answer: ...
 

@@ -75,6 +75,11 @@ class QuestionAnswerer:
         self.roles: list[ScoredPassage] = []
         self._retriever: Retriever | None = None
 
+    def warm_up(self) -> None:
+        """Load the embedder and the reader now (the REPL does before its first question)."""
+        self.embedder.warm_up()
+        self.reader.warm_up()
+
     def add(self, documents: Sequence[Document], progress: IndexProgress | None = None) -> None:
         """Clean, split and index ``documents`` (vectors come from the cache when already seen).
 
@@ -103,7 +108,7 @@ class QuestionAnswerer:
         """Who wrote or signed a document is in lines retrieval never finds: for a question about that,
         the byline and signature of the documents retrieval found the question in go after the top-k,
         for readers that know these passages (``reads_roles``)."""
-        if not getattr(self.reader, "reads_roles", False) or not asks_about_roles(question):
+        if not self.reader.reads_roles or not asks_about_roles(question):
             return []
         sources = {scored.passage.source for scored in retrieved[:PASSAGES_FOR_ROLES]}
         return [role for role in self.roles if role.passage.source in sources]
