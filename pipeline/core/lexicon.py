@@ -3,7 +3,7 @@ numerals, administrative units and surnames.
 
 A Vietnamese syllable is what ``\\w+`` matches once text is NFC (every letter with its tone mark is one
 ``\\w`` character), so one pattern serves BM25, overlap scores and the rule reader. Numbers and dates keep
-their inner separators ("20.585", "27,5", "4/7/2017", "16-12-2016", "15-NQ"); a time ("7:30") keeps its
+their inner separators ("20.585", "27,5", "4/7/2017", "16-12-2016"); a time ("7:30") keeps its
 colon only where a score compares answers, since a colon between numbers elsewhere is punctuation.
 """
 
@@ -28,7 +28,6 @@ def alternatives(words: tuple[str, ...]) -> str:
 # Numerals as words, in counting order ("hai lần một năm", "ba tháng"); patterns that need more forms
 # ("tư" in "hai mươi tư", "mười hai", "vài") add them where they are used.
 NUMERALS: tuple[str, ...] = ("một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười")
-NUMERAL = "(?:" + alternatives(NUMERALS) + ")"
 
 # Administrative units, compound ones first so that "thị xã" is never read as "xã".
 ADMINISTRATIVE_UNITS: tuple[str, ...] = (
@@ -41,7 +40,6 @@ ADMINISTRATIVE_UNITS: tuple[str, ...] = (
     "xã",
     "phường",
 )
-ADMINISTRATIVE_UNIT = "(?:" + alternatives(ADMINISTRATIVE_UNITS) + ")"
 
 # Common Vietnamese surnames, lowercased: a capitalised run led by one is taken for a person's name.
 SURNAMES = frozenset(
