@@ -81,6 +81,7 @@ def test_pdf_text_is_extracted(tmp_path: Path) -> None:
         ("empty.txt", b"", "empty"),
         ("blank.txt", b"  \n\t\n ", "empty"),
         ("binary.txt", bytes(range(256)) * 4, "binary"),
+        ("nul.txt", b"ab\x00c", "binary"),  # NULs in one column by chance: not UTF-16 without a BOM
         ("latin.txt", "Đảng bộ".encode()[:3] + b"\xff\xfe abc", "not valid UTF-8"),
         ("image.png", b"\x89PNG\r\n", "unsupported file type"),
         ("broken.docx", b"not a zip", "not a readable .docx"),

@@ -31,6 +31,30 @@ def _looks_binary(data: bytes) -> bool:
     return not (odd_nuls > 0.3 * half and even_nuls == 0) and not (even_nuls > 0.3 * half and odd_nuls == 0)
 
 
+def _binary(source: str) -> VidocError:
+    return VidocError(
+        f"{source}: this looks like a binary file, not a text document.",
+        "Pass a .txt, .md, .html, .docx or .pdf file.",
+    )
+
+
+def _reads_as_latin_script(text: str) -> bool:
+    """Whether UTF-16 found without a BOM reads as Vietnamese (or any Latin-script) text: almost every
+    character in the Latin, combining-mark, punctuation and whitespace blocks. Bytes that only happen
+    to have NULs in one column decode to CJK or private-use characters instead."""
+    if not text:
+        return True
+    latin = sum(
+        1
+        for char in text
+        if char.isspace()
+        or ord(char) < 0x0250
+        or 0x0300 <= ord(char) < 0x0370
+        or 0x1E00 <= ord(char) < 0x2070
+    )
+    return latin >= 0.9 * len(text)
+
+
 def check_encoding(name: str | None) -> str | None:
     """``--encoding NAME`` as vidoc spells it (lowercase), or a ``VidocError`` naming the choices."""
     if name is None:
@@ -58,10 +82,7 @@ def decode_text_as(
     ``detect_legacy`` recognises one. A named ``encoding`` (one of ``TEXT_ENCODINGS``) is used as given,
     except that valid non-ASCII UTF-8 is refused as legacy text rather than turned into mojibake."""
     if _looks_binary(data):
-        raise VidocError(
-            f"{source}: this looks like a binary file, not a text document.",
-            "Pass a .txt, .md, .html, .docx or .pdf file.",
-        )
+        raise _binary(source)
     if encoding in LEGACY_ENCODINGS:
         return _decode_legacy_as(data, source, encoding), encoding
     if data.startswith(codecs.BOM_UTF8):
@@ -75,9 +96,13 @@ def decode_text_as(
     else:
         name, payload = "utf-8", data
     try:
-        return payload.decode(name), name.removesuffix("-le").removesuffix("-be")
+        text = payload.decode(name)
     except UnicodeDecodeError as error:
         position = error.start
+    else:
+        if name in ("utf-16-le", "utf-16-be") and not _reads_as_latin_script(text):
+            raise _binary(source)  # NULs in one column by chance ("ab\x00c"), not UTF-16 text
+        return text, name.removesuffix("-le").removesuffix("-be")
     if name == "utf-8" and encoding is None:
         from pipeline.documents.legacy_encodings import decode_legacy, detect_legacy
 
