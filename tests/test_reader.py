@@ -336,3 +336,17 @@ def test_a_milestone_or_target_figure_is_not_the_measured_one() -> None:
     assert _reference_figure(question, "ước đạt 7,2%, vượt mục tiêu ")
     assert not _reference_figure(question, "Quy mô GRDP theo giá hiện hành ước đạt ")
     assert not _reference_figure(parse_question("Mục tiêu tăng trưởng là bao nhiêu?"), "vượt mục tiêu ")
+
+
+def test_topic_words_count_as_said_but_pair_with_nothing() -> None:
+    """Words the retrieved passages share are said everywhere, but have no place in a sentence: they
+    raise coverage as syllables, never as pairs. (Pairing them in set order made scores depend on
+    PYTHONHASHSEED: the same question scored 1.0125 or 1.0475 from one process to the next.)"""
+    from models.rules.reader_question import coverage, parse_question
+
+    question = parse_question("Quận Thanh Xuân có bao nhiêu đảng viên?")
+    sentence = ["có", "20.585", "đảng", "viên"]
+    alone = coverage(question, sentence)
+    with_topic = coverage(question, sentence, frozenset({"thanh", "xuân"}))
+    written = coverage(question, ["thanh", "xuân", *sentence])
+    assert alone < with_topic < written  # the pair "thanh xuân" counts only where the text has it

@@ -216,10 +216,10 @@ def _sentences(
     penalty: float = 0.0,
 ) -> list[_Sentence]:
     mapped = normalize_with_offsets(scored.passage.text)
-    passage_syllables = [s.lower() for s in TOKEN.findall(mapped.text)] + list(topic)
-    passage_cover = coverage(question, passage_syllables)
+    passage_syllables = [s.lower() for s in TOKEN.findall(mapped.text)]
+    passage_cover = coverage(question, passage_syllables, topic)
     # "Năm 2010, ... bao nhiêu đảng viên?" over a passage without 2010: the passage is not about it.
-    absent = question.specific - set(passage_syllables)
+    absent = question.specific - set(passage_syllables) - topic
     missing = len(absent) / max(1, len(question.specific)) + (
         0.5 if any(s[0].isdigit() for s in absent) else 0.0
     )
@@ -230,7 +230,7 @@ def _sentences(
         text = mapped.text[cursor:end]
         if text.strip():
             syllables = [s.lower() for s in TOKEN.findall(text)]
-            cover = coverage(question, syllables + list(topic))
+            cover = coverage(question, syllables, topic)
             overlap = 0.75 * cover + 0.25 * passage_cover - 0.3 * missing - penalty
             if _other_year(question, text) or _other_name(question, text):
                 overlap -= WEIGHTS.contradicted

@@ -102,11 +102,14 @@ def parse_question(question: str) -> Question:
     )
 
 
-def coverage(question: Question, syllables: list[str]) -> float:
-    """How much of the question a piece of text says: content syllables and syllable pairs found."""
+def coverage(question: Question, syllables: list[str], topic: frozenset[str] = frozenset()) -> float:
+    """How much of the question a piece of text says: content syllables and syllable pairs found.
+
+    ``topic`` (words the retrieved passages share, taken as said everywhere) counts for the syllables,
+    not for the pairs: it has no position in the text, so it forms no pair with it or within itself."""
     if not question.content:
         return 0.0
-    present = set(syllables)
+    present = set(syllables) | topic
     unigram = len(question.content & present) / len(question.content)
     if not question.bigrams:
         return unigram
