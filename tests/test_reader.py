@@ -350,3 +350,20 @@ def test_topic_words_count_as_said_but_pair_with_nothing() -> None:
     with_topic = coverage(question, sentence, frozenset({"thanh", "xuân"}))
     written = coverage(question, ["thanh", "xuân", *sentence])
     assert alone < with_topic < written  # the pair "thanh xuân" counts only where the text has it
+
+
+def test_a_place_inside_a_persons_title_does_not_answer_where(config, embedder, seed_text) -> None:
+    """The seed report never says where its conference was; "Trưởng ban Tổ chức Thành ủy Hà Nội Vũ Đức
+    Bảo" names who attended, and its "Tổ chức" / "Hà Nội" are part of his title, not the venue."""
+    from models.rules.person_titles import within_title
+
+    sentence = "Tham dự hội nghị có Trưởng ban Tổ chức Thành ủy Hà Nội Vũ Đức Bảo."
+    for part in ("Tổ chức", "Hà Nội"):
+        start = sentence.index(part)
+        assert within_title(sentence, start, start + len(part))
+    venue = "Hội nghị được tổ chức tại Hà Nội."
+    assert not within_title(venue, venue.index("Hà Nội"), len(venue) - 1)
+
+    qa = QuestionAnswerer(config, embedder=embedder)
+    qa.add([Document(seed_text, "seed.txt")])
+    assert qa.ask("Hội nghị diễn ra ở đâu?").answer.text is None

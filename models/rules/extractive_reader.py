@@ -29,7 +29,7 @@ from models.rules.answer_types import (
     number_spans,
     tagged_tokens,
 )
-from models.rules.person_titles import starts_with_title, title_spans
+from models.rules.person_titles import starts_with_title, title_spans, within_title
 from models.rules.reader_question import Question, coverage, parse_question
 from models.rules.slot_alignment import Slot, slots
 from models.rules.span_edges import (
@@ -530,8 +530,9 @@ def _candidates(question: Question, sentence: _Sentence) -> list[_Candidate]:
             )
             or "|" in sentence.text[start:end]
             or (question.kind == "place" and _is_person_phrase(sentence.text[start:end]))
+            or (question.kind == "place" and within_title(sentence.text, start, end))
         ):
-            continue  # nothing new, a run across table cells, or a person where a place is asked
+            continue  # nothing new, a run across table cells, or a person (or their title) for a place
         closeness = _closeness(question, (start, end), sentence.text, question.kind == "phrase")
         score = sentence.overlap + 0.3 * closeness + 0.1 * retrieval + bonus
         if question.kind == "number" and _of_another_year(question, sentence.text[end:]):

@@ -110,3 +110,21 @@ def title_spans(sentence: str, name: str) -> list[tuple[int, int]]:
             if head and len(TOKEN.findall(sentence[after.end() : end])) <= MAX_TITLE_SYLLABLES:
                 spans.append((after.end(), len(sentence[:end].rstrip())))
     return spans
+
+
+_CAPITALISED_RUN = re.compile(r"(?<!\w)[^\W\d_][\w]*(?:\s+[^\W\d_][\w]*){1,3}(?!\w)")
+
+
+def within_title(sentence: str, start: int, end: int) -> bool:
+    """Whether ``sentence[start:end]`` lies inside the title of a person the sentence names ("Tổ chức",
+    "Hà Nội" in "Trưởng ban Tổ chức Thành ủy Hà Nội Vũ Đức Bảo"): part of who someone is, not where
+    something happened."""
+    for run in _CAPITALISED_RUN.finditer(sentence):
+        words = run.group(0).split()
+        for first in range(len(words) - 2):
+            name = words[first : first + 3]
+            if name[0].lower() in SURNAMES and all(word[:1].isupper() for word in name):
+                spans = title_spans(sentence, " ".join(name))
+                if any(s <= start and end <= e for s, e in spans):
+                    return True
+    return False
