@@ -367,3 +367,12 @@ def test_a_place_inside_a_persons_title_does_not_answer_where(config, embedder, 
     qa = QuestionAnswerer(config, embedder=embedder)
     qa.add([Document(seed_text, "seed.txt")])
     assert qa.ask("Hội nghị diễn ra ở đâu?").answer.text is None
+
+
+def test_who_at_the_end_asks_for_the_object_not_the_subjects_name(config, embedder, seed_text) -> None:
+    """ "Quận ủy khen thưởng ai?": the answer follows "khen thưởng" ("các tập thể có thành tích"); the
+    "Thanh Xuân" of "Quận ủy Thanh Xuân" is the subject's own name."""
+    qa = QuestionAnswerer(config, embedder=embedder)
+    qa.add([Document(seed_text, "seed.txt")])
+    answer = qa.ask("Quận ủy khen thưởng ai?").answer.text
+    assert answer is not None and answer.startswith("các tập thể")

@@ -266,6 +266,23 @@ def _closeness(question: Question, span: tuple[int, int], sentence: str, directi
     return sum(nearest.values()) / len(question.content)
 
 
+_COPULA_WHO = re.compile(r"\blà\s+ai\b")
+
+
+def _directional(question: Question) -> bool:
+    """Whether the answer sits on one side of the question's words: a phrase ("... làm gì?"), or the
+    object of a verb ("Quận ủy khen thưởng ai?" → what follows "khen thưởng", not the "Thanh Xuân" of
+    its subject). "X là ai?" is not: the name may stand on either side of its title."""
+    if question.kind == "phrase":
+        return True
+    return (
+        question.kind == "entity"
+        and question.asks_who
+        and not question.after_wh
+        and not _COPULA_WHO.search(question.text.lower())
+    )
+
+
 def _in_question(question: Question, text: str) -> bool:
     """The span says nothing the question does not ("tại huyện Mộ Đức" for "Ngoài huyện Mộ Đức, ... ở
     huyện nào?"); linking words ("tại", "của") do not count as new."""
@@ -533,7 +550,7 @@ def _candidates(question: Question, sentence: _Sentence) -> list[_Candidate]:
             or (question.kind == "place" and within_title(sentence.text, start, end))
         ):
             continue  # nothing new, a run across table cells, or a person (or their title) for a place
-        closeness = _closeness(question, (start, end), sentence.text, question.kind == "phrase")
+        closeness = _closeness(question, (start, end), sentence.text, _directional(question))
         score = sentence.overlap + 0.3 * closeness + 0.1 * retrieval + bonus
         if question.kind == "number" and _of_another_year(question, sentence.text[end:]):
             score -= WEIGHTS.other_year_figure
