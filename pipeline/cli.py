@@ -7,6 +7,7 @@ anything else is a bug, shown as one line unless ``--debug`` asks for the traceb
 from __future__ import annotations
 
 import sys
+import traceback
 from dataclasses import dataclass
 
 import typer
@@ -96,14 +97,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=args, prog_name="vidoc", standalone_mode=True, obj=options)
     except VidocError as error:
-        if options.debug:
-            raise
+        if options.debug:  # the traceback, then the same line and exit code as without --debug
+            traceback.print_exc()
         _fail(f"error: {error}", error.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted.", 130)
     except Exception as error:  # a bug: keep it to one line unless asked
         if options.debug:
-            raise
+            traceback.print_exc()
         _fail(
             f"internal error: {type(error).__name__}: {error}\n(run again with --debug for the traceback)", 1
         )

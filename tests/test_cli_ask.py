@@ -193,3 +193,13 @@ def test_double_dash_ends_the_documents(seed_path) -> None:
     result = run_cli("ask", str(seed_path), "--json", "--", "examples")
     assert result.returncode == 0, result.stderr
     assert [record["question"] for record in _lines(result.stdout)] == ["examples"]
+
+
+def test_debug_adds_the_traceback_and_keeps_the_line_and_exit_code(tmp_path, capsys) -> None:
+    from pipeline.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["--debug", "ask", str(tmp_path / "missing.txt"), "Ai?"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2
+    assert "Traceback" in err and "vidoc: error:" in err and "no such file" in err

@@ -565,3 +565,13 @@ def test_text_files_never_import_the_html_libraries(tmp_path: Path) -> None:
         "print([m for m in ('trafilatura', 'bs4', 'docx', 'pypdf') if m in sys.modules])"
     )
     assert run_fresh_python(code).strip().splitlines()[-1] == "[]"
+
+
+def test_a_damaged_pdf_is_one_error_and_no_library_noise(tmp_path: Path, caplog) -> None:
+    """pypdf logs what it repairs ("invalid pdf header", "EOF marker not found"), which the console
+    script would print above its one line; none of it is logged."""
+    path = _write(tmp_path / "program.pdf", b"\x7fELF\x02\x01\x01" + bytes(200))
+    with caplog.at_level("DEBUG"), pytest.raises(VidocError) as error:
+        load_document(path)
+    assert "not a readable PDF" in str(error.value)
+    assert [record.message for record in caplog.records if record.name.startswith("pypdf")] == []

@@ -60,14 +60,19 @@ def _package(module: str) -> str:
     return module if path.name == "__init__.py" else module.rpartition(".")[0]
 
 
-def _imports_in(source: str) -> set[str]:
-    """vidoc modules that ``source`` imports, wherever in the file the import is."""
+def _imports_in(source: str, package: str = "") -> set[str]:
+    """vidoc modules that ``source`` imports, wherever in the file the import is; relative imports
+    (``from .x import y``) are resolved against ``package``, the package the source sits in."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, *([node.module] if node.module else [])])
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
         else:
             continue
         found.update(name for name in names if name in MODULES)
@@ -75,7 +80,7 @@ def _imports_in(source: str) -> set[str]:
 
 
 def _imported_modules(module: str) -> set[str]:
-    return _imports_in(MODULES[module].read_text(encoding="utf-8")) - {module}
+    return _imports_in(MODULES[module].read_text(encoding="utf-8"), _package(module)) - {module}
 
 
 IMPORTS = {module: _imported_modules(module) for module in MODULES}
@@ -132,4 +137,6 @@ def test_the_checks_see_a_cycle_and_an_upward_import() -> None:
     assert "models.factory" in _imports_in("from models.factory import build_reader\n")
     assert "models.factory" in _imports_in("def f():\n    import models.factory\n")
     assert "pipeline.core.vietnamese" in _imports_in("from pipeline.core import vietnamese\n")
+    assert "pipeline.core.errors" in _imports_in("from .errors import VidocError\n", "pipeline.core")
+    assert "pipeline.core.errors" in _imports_in("from ..core import errors\n", "pipeline.flow")
     assert LAYER_OF["pipeline.core"] < LAYER_OF["models"] < LAYER_OF["pipeline.flow"] < LAYER_OF["eval"]

@@ -5,9 +5,28 @@ A PDF has no character offsets of its own, so the extracted text is what offsets
 
 from __future__ import annotations
 
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.core.errors import REASON_LIMIT, VidocError, first_line
+
+
+@contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """pypdf logs what it repairs ("invalid pdf header", "EOF marker not found") to stderr, which is for
+    the one line a user acts on: a readable file needs no note, an unreadable one gets its error."""
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def pdf_text(path: Path) -> str:
@@ -16,8 +35,9 @@ def pdf_text(path: Path) -> str:
     from pypdf.errors import FileNotDecryptedError
 
     try:
-        reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        with _quiet_pypdf():
+            reader = PdfReader(str(path))
+            pages = [page.extract_text() or "" for page in reader.pages]
     except FileNotDecryptedError:
         raise VidocError(
             f"{path}: the PDF is password-protected.",
