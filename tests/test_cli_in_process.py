@@ -173,3 +173,12 @@ def test_debug_is_read_from_the_root_option(flag: str | None) -> None:
     result = CliRunner().invoke(app, [*args, "models", "list", "--json"], obj=options)
     assert result.exit_code == 0, result.output
     assert options.debug is (flag is not None)
+
+
+def test_batch_says_when_the_input_has_no_records(tmp_path: Path) -> None:
+    source = tmp_path / "empty.jsonl"
+    source.write_text("", encoding="utf-8")
+    with registered("summariser", lambda config: FakeSummariser()):
+        result = invoke("batch", str(source), "--output", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert f"{source} has no records" in result.stderr and "0 done" in result.stderr

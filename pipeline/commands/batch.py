@@ -81,6 +81,8 @@ def batch_command(
         require_ray()
     out = Path(output)
     run = open_run(spec, out, skip_invalid)
+    if run.scan.total == 0:
+        typer.echo(f"vidoc batch: {input} has no records (nothing to summarise).", err=True)
     if run.truncated_bytes:
         typer.echo(
             f"vidoc batch: removed a half-written last line ({run.truncated_bytes} bytes) from {out}.",
