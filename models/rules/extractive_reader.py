@@ -29,7 +29,7 @@ from models.rules.answer_types import (
     number_spans,
     tagged_tokens,
 )
-from models.rules.person_titles import starts_with_title, title_spans, within_title
+from models.rules.person_titles import full_names, starts_with_title, title_spans, within_title
 from models.rules.reader_question import Question, coverage, parse_question
 from models.rules.slot_alignment import Slot, slots
 from models.rules.span_edges import (
@@ -70,9 +70,6 @@ _YEAR_LABEL = re.compile(r"[^\d.;]*?\bnăm\s+((?:19|20)\d{2})\b")
 _YEAR_LABEL_CHARS = 30
 _REFERENCE_BEFORE = re.compile(r"\b(mốc|mục tiêu|so với|kế hoạch)\s+(?:(?:là|đề ra|đặt ra|khoảng)\s+)?$")
 _REFERENCE_CHARS = 30
-_PLACE_WORDS = frozenset(
-    ["tp", "tp.", "thành", "phố", "tỉnh", "quận", "huyện", "xã", "phường", "thị", "trấn", "đường", "thôn"]
-)
 _SLOT_KINDS = {"phrase": 0.1, "entity": 0.25, "place": 0.2}
 _ANOTHER = re.compile(r"\b(?:ngoài|khác|còn|trừ)\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\d.,/-])(?:1[89]|20)\d{2}(?![\d.,/-]\d)")
@@ -345,20 +342,8 @@ def _typed_spans(question: Question, sentence: str) -> list[tuple[int, int, floa
 
 
 def _is_person_phrase(text: str) -> bool:
-    return starts_with_title(text) or _names_a_person(text)
-
-
-def _names_a_person(text: str) -> bool:
-    """A full name: a capitalised surname and two more capitalised words ("Vũ Đức Bảo", "bà Nguyễn Thị
-    Thuý"), not after a place word ("TP Hà Nội", "đường Nguyễn Văn Cừ"). Never the answer to "ở đâu?",
-    however well its sentence matches the question."""
-    words = text.split()
-    for index in range(len(words) - 2):
-        name = words[index : index + 3]
-        after_place = index > 0 and words[index - 1].lower() in _PLACE_WORDS
-        if name[0].lower() in SURNAMES and all(w[:1].isupper() for w in name) and not after_place:
-            return True
-    return False
+    """A title or a full name: never the answer to "ở đâu?", however well its sentence matches."""
+    return starts_with_title(text) or any(full_names(text))
 
 
 def _looks_like_person(sentence: str, tokens: tuple[Token, ...], start: int, end: int) -> bool:

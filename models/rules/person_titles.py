@@ -8,6 +8,7 @@ ai?" ask for that title, and the sentence that answers often says nothing else o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from pipeline.core.lexicon import ADMINISTRATIVE_UNITS, SURNAMES, SYLLABLE, TOKEN, alternatives
 
@@ -112,19 +113,30 @@ def title_spans(sentence: str, name: str) -> list[tuple[int, int]]:
     return spans
 
 
-_CAPITALISED_RUN = re.compile(r"(?<!\w)[^\W\d_][\w]*(?:\s+[^\W\d_][\w]*){1,3}(?!\w)")
+# Words after which a name is a place's, not a person's ("TP Hà Nội", "đường Nguyễn Văn Cừ").
+_PLACE_WORDS = frozenset(
+    ["tp", "tp.", "thành", "phố", "tỉnh", "quận", "huyện", "xã", "phường", "thị", "trấn", "đường", "thôn"]
+)
+
+
+def full_names(text: str) -> Iterator[str]:
+    """Full names in ``text``: a capitalised surname and two more capitalised words ("Vũ Đức Bảo", "bà
+    Nguyễn Thị Thuý"), not after a place word. Punctuation a word carries ("Bảo.") is left out."""
+    words = text.split()
+    for index in range(len(words) - 2):
+        name = words[index : index + 3]
+        after_place = index > 0 and words[index - 1].lower() in _PLACE_WORDS
+        if name[0].lower() in SURNAMES and all(w[:1].isupper() for w in name) and not after_place:
+            yield " ".join(name).strip(_NAME_PUNCTUATION)
+
+
+_NAME_PUNCTUATION = '.,;:!?()[]“”"«»'
 
 
 def within_title(sentence: str, start: int, end: int) -> bool:
     """Whether ``sentence[start:end]`` lies inside the title of a person the sentence names ("Tổ chức",
     "Hà Nội" in "Trưởng ban Tổ chức Thành ủy Hà Nội Vũ Đức Bảo"): part of who someone is, not where
     something happened."""
-    for run in _CAPITALISED_RUN.finditer(sentence):
-        words = run.group(0).split()
-        for first in range(len(words) - 2):
-            name = words[first : first + 3]
-            if name[0].lower() in SURNAMES and all(word[:1].isupper() for word in name):
-                spans = title_spans(sentence, " ".join(name))
-                if any(s <= start and end <= e for s, e in spans):
-                    return True
-    return False
+    return any(
+        s <= start and end <= e for name in full_names(sentence) for s, e in title_spans(sentence, name)
+    )
