@@ -33,11 +33,12 @@ from pipeline.batch.batch_function import (
     SETUP_ERRORS,
     Outcome,
     as_setup_error,
+    ready_summariser,
     setup_errors_end_the_run,
     summarise_records,
 )
 from pipeline.batch.inputs import InputSpec, Record, check_scan, scan_input, to_row
-from pipeline.batch.runs import BatchReport, BatchRun, batch_progress
+from pipeline.batch.runs import BatchRun, batch_progress, counts_line
 from pipeline.batch.signals import StopRequest, sigterm_exits
 from pipeline.core.config import Config
 from pipeline.core.errors import VidocError
@@ -349,16 +350,12 @@ class SummariseActor:
     """
 
     def __init__(self, config_data: dict[str, Any], encoding: str | None = None) -> None:
-        from models.factory import build_summariser
-
         self.config = Config.model_validate(config_data)
         self.encoding = encoding  # what a folder's files are read as (``--encoding``; None: detected)
         self.summariser: Summariser | None = None
         self.setup_error: ActorSetupError | None = None
-        try:
-            summariser = build_summariser(self.config)
-            summariser.warm_up()  # a broken model fails here, once, not on every block
-            self.summariser = summariser
+        try:  # built and warmed up here, so a broken model fails once, not on every block
+            self.summariser = ready_summariser(self.config)
         except SETUP_ERRORS as error:
             self.setup_error = ActorSetupError.of(error)
 
@@ -581,22 +578,11 @@ def run_ray_parquet(
     refused = [(entry.id, entry.reason) for entry in scan.refused if entry.id not in done_now]
     failed = _failed_in_parquet(output, done_now) + refused  # links out of a folder are never read
     written = len((done_now - done) & scan.ids)
-    report = BatchReport(
-        done=written,
-        skipped=skipped,
-        failed=len(failed),
-        invalid=len(scan.invalid),
-        errors_left=len(failed),
-        seconds=seconds,
-        remaining=len(scan.ids - done_now),
-        stopped_by="",
-        exit_code=1 if failed else 0,
-    )
     for record_id, error in failed[:5]:
         print(f"vidoc batch: failed {record_id}: {error}", file=sys.stderr)
+    counts = counts_line(written, skipped, len(failed), len(scan.invalid), seconds)
     print(
-        f"vidoc batch: {report.counts()} Parquet files in {output} "
-        "(rows with an 'error' are retried on rerun).",
+        f"vidoc batch: {counts} Parquet files in {output} (rows with an 'error' are retried on rerun).",
         file=sys.stderr,
     )
-    return report.exit_code
+    return 1 if failed else 0

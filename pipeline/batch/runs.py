@@ -183,6 +183,17 @@ def batch_progress(total: int) -> Iterator[tuple[Progress, int]]:
         yield progress, progress.add_task("summarising", total=total)
 
 
+def counts_line(done: int, skipped: int, failed: int, invalid: int, seconds: float) -> str:
+    """What every run reports, whatever its engine and output: "N done, S skipped, F failed, ... s wall
+    (R docs/s)."."""
+    rate = done / seconds if seconds > 0 else 0.0
+    return (
+        f"{done} done, {skipped} skipped, {failed} failed"
+        + (f", {invalid} invalid lines skipped" if invalid else "")
+        + f", {seconds:.1f} s wall ({rate:.1f} docs/s)."
+    )
+
+
 @dataclass(frozen=True)
 class BatchReport:
     """The final line and the exit code: 0 all done, 1 some failed, 130/143 stopped by a signal."""
@@ -197,18 +208,9 @@ class BatchReport:
     stopped_by: str
     exit_code: int
 
-    def counts(self) -> str:
-        """What both engines report: "N done, S skipped, F failed, ... s wall (R docs/s)."."""
-        rate = self.done / self.seconds if self.seconds > 0 else 0.0
-        return (
-            f"{self.done} done, {self.skipped} skipped, {self.failed} failed"
-            + (f", {self.invalid} invalid lines skipped" if self.invalid else "")
-            + f", {self.seconds:.1f} s wall ({rate:.1f} docs/s)."
-        )
-
     def line(self, errors_file: Path) -> str:
         """The summary line of a JSONL run: the counts, where the failures are, how to resume."""
-        text = self.counts()
+        text = counts_line(self.done, self.skipped, self.failed, self.invalid, self.seconds)
         if self.errors_left:
             text += f" Failures: {errors_file}."
         if self.stopped_by:
